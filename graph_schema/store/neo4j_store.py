@@ -1,0 +1,365 @@
+"""The Neo4j GraphStore: plain parameterised Cypher over Bolt with the official driver (no APOC).
+
+A run is one explicit transaction that first takes a write lock on the store's state node, then reads what
+it needs, writes, and commits: concurrent runs serialise, readers see the state before or after, and a
+run that dies is rolled back by the server.
+"""
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable
+
+from graph_schema.errors import StoreError, StoreUnavailableError
+from graph_schema.kinds import EdgeKind, NodeKind
+from graph_schema.migrations import SCHEMA_VERSION, pending
+from graph_schema.models import Edge, Node
+from graph_schema.store.base import ApplyPlan, GraphStore
+from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reached, RunInfo, StoreStats
+from graph_schema.store.records import StoredEdge, StoredNode
+
+BATCH = 2000
+READ_RETRY_S = 30.0
+COMMIT_STALE_S = 600.0
+SEQ_READ: LiteralString = (
+    "MATCH (s:DatagraphSeq {key: 'commits'}) "
+    "RETURN s.begun, s.done, duration.inSeconds(s.begun_at, datetime()).seconds"
+)
+NODE_FIELDS = "n.id, n.kind, n.name, n.qualified_name, n.lookup, n.sources, n.data, n.assertions"
+EDGE_FIELDS = "a.id, b.id, e.kind, e.data, e.sources, e.assertions"
+
+
+def _batches(rows: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def _edge_ref(key: str) -> dict[str, str]:
+    src, kind, dst = key.split("|", 2)
+    return {"s": src, "k": kind, "t": dst}
+
+
+def _stored_edge(row: list[Any]) -> StoredEdge:
+    return StoredEdge(source=row[0], target=row[1], kind=row[2], data=row[3], sources=row[4], assertions=row[5])
+
+
+class Neo4jStore(GraphStore):
+    backend = "neo4j"
+
+    def __init__(self, uri: str, *, user: str, password: str, database: str = "neo4j") -> None:
+        self.uri = uri
+        self.database = database
+        self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+        # The open run's transaction, per thread: a server may ingest on one thread while it answers on others.
+        self._txs: dict[int, neo4j.Transaction] = {}
+        try:
+            self._migrate()
+        except (ServiceUnavailable, DriverError, OSError) as exc:
+            self._driver.close()
+            raise StoreUnavailableError(f"cannot reach Neo4j at {uri}: {exc}") from exc
+        except Neo4jError as exc:
+            self._driver.close()
+            raise StoreUnavailableError(f"Neo4j at {uri} refused datagraph: {exc.message}") from exc
+
+    # ---- plumbing ----------------------------------------------------------------------------
+
+    def _run(self, cypher: LiteralString, **params: Any) -> list[list[Any]]:
+        """Inside a run, through its transaction (so the run sees its own lock); else a consistent read."""
+        try:
+            tx = self._txs.get(threading.get_ident())
+            if tx is not None:
+                return [list(r.values()) for r in tx.run(cypher, params)]
+            return self._consistent_read(cypher, params)
+        except (ServiceUnavailable, DriverError, OSError) as exc:
+            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
+
+    def _query(self, cypher: LiteralString, params: dict[str, Any]) -> list[list[Any]]:
+        records, _, _ = self._driver.execute_query(cypher, params, database_=self.database)
+        return [list(r.values()) for r in records]
+
+    def _consistent_read(self, cypher: LiteralString, params: dict[str, Any]) -> list[list[Any]]:
+        """Run a read so that it never sees half a commit: a sequence lock around the query.
+
+        Neo4j reads are read-committed: one query may see part of a large commit being applied. Each run
+        bumps `begun` before its commit and sets `done` after it; a read that saw no commit start or end
+        while it ran saw one whole state. A crashed writer leaves begun > done, which the next run clears
+        and which readers ignore after COMMIT_STALE_S.
+        """
+        deadline = time.monotonic() + READ_RETRY_S
+        while True:
+            before = self._query(SEQ_READ, {})
+            in_flight = before and before[0][0] != before[0][1] and before[0][2] < COMMIT_STALE_S
+            if not in_flight:
+                rows = self._query(cypher, params)
+                after = self._query(SEQ_READ, {})
+                if [r[:2] for r in after] == [r[:2] for r in before]:
+                    return rows
+            if time.monotonic() > deadline:
+                raise StoreUnavailableError("the graph kept changing under a read; try again")
+            time.sleep(0.005)
+
+    def _migrate(self) -> None:
+        records, _, _ = self._driver.execute_query(
+            "MERGE (m:DatagraphMeta {key: 'state'}) ON CREATE SET m.schema_version = 0 RETURN m.schema_version",
+            database_=self.database,
+        )
+        self._driver.execute_query(
+            "MERGE (s:DatagraphSeq {key: 'commits'}) ON CREATE SET s.begun = 0, s.done = 0, s.begun_at = datetime()",
+            database_=self.database,
+        )
+        applied = int(records[0][0] or 0)
+        if applied > SCHEMA_VERSION:
+            raise StoreError(
+                f"the Neo4j graph is at schema version {applied}, newer than this datagraph ({SCHEMA_VERSION})"
+            )
+        for migration in pending(applied):
+            for statement in migration.neo4j:
+                self._driver.execute_query(statement, database_=self.database)  # type: ignore[arg-type]
+            self._driver.execute_query(
+                "MATCH (m:DatagraphMeta {key: 'state'}) SET m.schema_version = $v",
+                {"v": migration.number},
+                database_=self.database,
+            )
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def neighbours(
+        self, node_id: str, direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
+    ) -> list[Neighbour]:
+        kinds = [EdgeKind(k).value for k in edge_kinds] if edge_kinds is not None else None
+        out: list[Neighbour] = []
+        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+            rows = self._run(
+                "MATCH (a:Asset {id: $id})-[e:EDGE]->(b:Asset) WHERE $kinds IS NULL OR e.kind IN $kinds "
+                "RETURN a.id, b.id, e.kind, e.data, b.data",
+                id=node_id,
+                kinds=kinds,
+            )
+            out.extend(self._neighbour(src, dst, kind, data, bdata) for src, dst, kind, data, bdata in rows)
+        if direction in (Direction.UPSTREAM, Direction.BOTH):
+            rows = self._run(
+                "MATCH (b:Asset)-[e:EDGE]->(a:Asset {id: $id}) WHERE $kinds IS NULL OR e.kind IN $kinds "
+                "RETURN b.id, a.id, e.kind, e.data, b.data",
+                id=node_id,
+                kinds=kinds,
+            )
+            out.extend(self._neighbour(src, dst, kind, data, bdata) for src, dst, kind, data, bdata in rows)
+        return out
+
+    @staticmethod
+    def _neighbour(src: str, dst: str, kind: str, data: str, node_data: str) -> Neighbour:
+        edge = Edge(source=src, target=dst, kind=EdgeKind(kind), props=json.loads(data))
+        return Neighbour(edge=edge, node=Node.model_validate_json(node_data))
+
+    def find_by_name(self, text: str, kinds: Iterable[NodeKind] | None = None, limit: int = 20) -> list[Node]:
+        rows = self._run(
+            "MATCH (n:Asset) WHERE n.lookup CONTAINS $term AND ($kinds IS NULL OR n.kind IN $kinds) "
+            "RETURN n.data ORDER BY n.id LIMIT $limit",
+            term="|" + text.strip().lower() + "|",
+            kinds=[NodeKind(k).value for k in kinds] if kinds is not None else None,
+            limit=int(limit),
+        )
+        return [Node.model_validate_json(r[0]) for r in rows]
+
+    def nodes(self, kinds: Iterable[NodeKind] | None = None) -> Iterator[Node]:
+        rows = self._run(
+            "MATCH (n:Asset) WHERE $kinds IS NULL OR n.kind IN $kinds RETURN n.data ORDER BY n.id",
+            kinds=[NodeKind(k).value for k in kinds] if kinds is not None else None,
+        )
+        return (Node.model_validate_json(r[0]) for r in rows)
+
+    def edges(self, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
+        rows = self._run(
+            f"MATCH (a:Asset)-[e:EDGE]->(b:Asset) WHERE $kinds IS NULL OR e.kind IN $kinds RETURN {EDGE_FIELDS}",
+            kinds=[EdgeKind(k).value for k in kinds] if kinds is not None else None,
+        )
+        return (_stored_edge(r).edge() for r in rows)
+
+    def stats(self) -> StoreStats:
+        nodes_by_kind = {k: n for k, n in self._run("MATCH (n:Asset) RETURN n.kind, count(*)")}
+        edges_by_kind = {k: n for k, n in self._run("MATCH (:Asset)-[e:EDGE]->(:Asset) RETURN e.kind, count(*)")}
+        version = self._run("MATCH (m:DatagraphMeta {key: 'state'}) RETURN m.schema_version")
+        return StoreStats(
+            backend=self.backend,
+            location=f"{self.uri} (database {self.database})",
+            current_run=self.current_run(),
+            nodes=sum(nodes_by_kind.values()),
+            edges=sum(edges_by_kind.values()),
+            nodes_by_kind=dict(sorted(nodes_by_kind.items())),
+            edges_by_kind=dict(sorted(edges_by_kind.items())),
+            schema_version=int(version[0][0]) if version else 0,
+        )
+
+    def current_run(self) -> RunInfo | None:
+        rows = self._run(
+            "MATCH (m:DatagraphMeta {key: 'state'}) MATCH (r:DatagraphRun {run_id: m.current_run}) RETURN r.json"
+        )
+        return RunInfo.model_validate_json(rows[0][0]) if rows else None
+
+    def runs(self, source: str | None = None, limit: int = 50) -> list[RunInfo]:
+        rows = self._run(
+            "MATCH (r:DatagraphRun) WHERE $source IS NULL OR r.source = $source "
+            "RETURN r.json ORDER BY r.run_id DESC LIMIT $limit",
+            source=source,
+            limit=int(limit),
+        )
+        return [RunInfo.model_validate_json(r[0]) for r in rows]
+
+    def changes(
+        self,
+        keys: Iterable[str] | None = None,
+        run_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[ChangeRecord]:
+        rows = self._run(
+            "MATCH (c:DatagraphChange) WHERE ($keys IS NULL OR c.key IN $keys) AND ($run IS NULL OR c.run_id = $run) "
+            "AND ($since IS NULL OR c.at >= $since) RETURN c.json ORDER BY c.run_id DESC, c.seq ASC LIMIT $limit",
+            keys=sorted(set(keys)) if keys is not None else None,
+            run=run_id,
+            since=since.isoformat() if since else None,
+            limit=int(limit),
+        )
+        return [ChangeRecord.model_validate_json(r[0]) for r in rows]
+
+    # ---- primitives --------------------------------------------------------------------------
+
+    def _load_nodes(self, node_ids: set[str]) -> dict[str, StoredNode]:
+        out: dict[str, StoredNode] = {}
+        for batch in _batches(sorted(node_ids)):
+            for row in self._run(f"UNWIND $ids AS i MATCH (n:Asset {{id: i}}) RETURN {NODE_FIELDS}", ids=batch):
+                out[row[0]] = StoredNode(*row)
+        return out
+
+    def _load_edges(self, keys: set[str]) -> dict[str, StoredEdge]:
+        out: dict[str, StoredEdge] = {}
+        for batch in _batches([_edge_ref(k) for k in sorted(keys)]):
+            for row in self._run(
+                "UNWIND $refs AS r MATCH (a:Asset {id: r.s})-[e:EDGE {kind: r.k}]->(b:Asset {id: r.t}) "
+                f"RETURN {EDGE_FIELDS}",
+                refs=batch,
+            ):
+                edge = _stored_edge(row)
+                out[edge.key] = edge
+        return out
+
+    def _edges_touching(self, node_ids: set[str]) -> dict[str, StoredEdge]:
+        out: dict[str, StoredEdge] = {}
+        for batch in _batches(sorted(node_ids)):
+            for row in self._run(
+                "UNWIND $ids AS i MATCH (x:Asset {id: i}) MATCH (a:Asset)-[e:EDGE]->(b:Asset) "
+                f"WHERE a = x OR b = x RETURN DISTINCT {EDGE_FIELDS}",
+                ids=batch,
+            ):
+                edge = _stored_edge(row)
+                out[edge.key] = edge
+        return out
+
+    def _asserted_by(self, source: str) -> tuple[set[str], set[str]]:
+        term = f"|{source}|"
+        nodes = self._run("MATCH (n:Asset) WHERE n.sources CONTAINS $term RETURN n.id", term=term)
+        edges = self._run(
+            "MATCH (a:Asset)-[e:EDGE]->(b:Asset) WHERE e.sources CONTAINS $term RETURN a.id, e.kind, b.id", term=term
+        )
+        return {r[0] for r in nodes}, {f"{s}|{k}|{t}" for s, k, t in edges}
+
+    def _closure(
+        self, starts: tuple[str, ...], direction: Direction, kinds: list[str] | None, max_depth: int
+    ) -> Iterator[Reached]:
+        step = "(x)-[r:EDGE]->(y)" if direction is Direction.DOWNSTREAM else "(x)<-[r:EDGE]-(y)"
+        # The quantifier must be a literal; it is an int checked by the caller.
+        cypher = (
+            "UNWIND $ids AS sid MATCH (a:Asset {id: sid}) "
+            f"MATCH p = ANY SHORTEST (a)({step} WHERE $kinds IS NULL OR r.kind IN $kinds){{1,{int(max_depth)}}}(b:Asset) "
+            "WITH sid, b, p, last(relationships(p)) AS e "
+            "RETURN sid, b.id, b.kind, b.name, [n IN nodes(p) | n.id], startNode(e).id, endNode(e).id, e.kind, e.data"
+        )
+        for _sid, node_id, kind, name, path, src, dst, edge_kind, data in self._run(
+            cypher,  # type: ignore[arg-type]
+            ids=list(starts),
+            kinds=kinds,
+        ):
+            yield Reached(
+                id=node_id,
+                kind=NodeKind(kind),
+                name=name,
+                distance=len(path) - 1,
+                path=tuple(path),
+                via=Edge(source=src, target=dst, kind=EdgeKind(edge_kind), props=json.loads(data)),
+            )
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        thread = threading.get_ident()
+        if thread in self._txs:
+            raise StoreError("a run is already open on this thread")
+        session = self._driver.session(database=self.database)
+        try:
+            tx = self._txs[thread] = session.begin_transaction()
+            # Writing the state node takes its lock until commit: concurrent runs wait here.
+            tx.run("MATCH (m:DatagraphMeta {key: 'state'}) SET m.locked_at = datetime()").consume()
+            # Writers are serialised by the lock above, so no commit is in flight: clear what a crashed one left.
+            self._query("MATCH (s:DatagraphSeq {key: 'commits'}) SET s.done = s.begun", {})
+            yield
+            self._query("MATCH (s:DatagraphSeq {key: 'commits'}) SET s.begun = s.begun + 1, s.begun_at = datetime()", {})
+            try:
+                tx.commit()
+            finally:
+                self._query("MATCH (s:DatagraphSeq {key: 'commits'}) SET s.done = s.begun", {})
+        except (ServiceUnavailable, DriverError, OSError) as exc:
+            raise StoreUnavailableError(f"Neo4j at {self.uri} became unavailable during a run: {exc}") from exc
+        finally:
+            open_tx = self._txs.pop(thread, None)
+            if open_tx is not None and not open_tx.closed():
+                open_tx.rollback()
+            session.close()
+
+    def _apply(self, plan: ApplyPlan) -> None:
+        run = self._run
+        for batch in _batches([_edge_ref(e.key) for e in plan.delete_edges]):
+            run(
+                "UNWIND $refs AS r MATCH (:Asset {id: r.s})-[e:EDGE {kind: r.k}]->(:Asset {id: r.t}) DELETE e",
+                refs=batch,
+            )
+        for batch in _batches(plan.delete_nodes):
+            run("UNWIND $ids AS i MATCH (n:Asset {id: i}) DETACH DELETE n", ids=batch)
+        for batch in _batches([vars(n) for n in plan.upsert_nodes]):
+            run(
+                "UNWIND $rows AS r MERGE (n:Asset {id: r.id}) SET n.kind = r.kind, n.name = r.name, "
+                "n.qualified_name = r.qualified_name, n.lookup = r.lookup, n.sources = r.sources, "
+                "n.data = r.data, n.assertions = r.assertions",
+                rows=batch,
+            )
+        for batch in _batches([{**_edge_ref(e.key), **vars(e)} for e in plan.upsert_edges]):
+            run(
+                "UNWIND $rows AS r MATCH (a:Asset {id: r.s}) MATCH (b:Asset {id: r.t}) "
+                "MERGE (a)-[e:EDGE {kind: r.k}]->(b) SET e.data = r.data, e.sources = r.sources, "
+                "e.assertions = r.assertions",
+                rows=batch,
+            )
+        change_rows = [
+            {"run_id": c.run_id, "key": c.key, "at": c.at.isoformat(), "seq": i, "json": c.model_dump_json()}
+            for i, c in enumerate(plan.changes)
+        ]
+        for batch in _batches(change_rows):
+            run(
+                "UNWIND $rows AS r CREATE (:DatagraphChange {run_id: r.run_id, key: r.key, at: r.at, seq: r.seq, "
+                "json: r.json})",
+                rows=batch,
+            )
+        run(
+            "CREATE (:DatagraphRun {run_id: $run_id, source: $source, json: $json}) WITH 1 AS one "
+            "MATCH (m:DatagraphMeta {key: 'state'}) SET m.current_run = $run_id",
+            run_id=plan.run.run_id,
+            source=plan.run.source,
+            json=plan.run.model_dump_json(),
+        )
+
+    def close(self) -> None:
+        self._driver.close()

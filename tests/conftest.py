@@ -1,0 +1,65 @@
+"""Shared fixtures: a GraphStore on each backend, each test on an empty graph."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph_schema.store.base import GraphStore
+from graph_schema.store.embedded.store import EmbeddedStore
+from graph_schema.store.neo4j_store import Neo4jStore
+
+# Models are loaded from the installed package, never from a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+BACKENDS = ("embedded", "neo4j")
+
+
+@pytest.fixture(scope="session")
+def neo4j_server():
+    from tests.support.neo4j import neo4j_test_server
+
+    with neo4j_test_server() as server:
+        yield server
+
+
+def wipe_neo4j(server) -> None:
+    import neo4j
+
+    with neo4j.GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n", database_=server.database)
+
+
+def open_neo4j_store(server) -> Neo4jStore:
+    return Neo4jStore(server.uri, user=server.user, password=server.password, database=server.database)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store_factory(backend: str, tmp_path: Path, request) -> Iterator:
+    """Opens stores on one shared empty graph of the backend under test (several handles = several clients)."""
+    opened: list[GraphStore] = []
+    server = None
+    if backend == "neo4j":
+        server = request.getfixturevalue("neo4j_server")
+        wipe_neo4j(server)
+
+    def make() -> GraphStore:
+        store: GraphStore = open_neo4j_store(server) if server else EmbeddedStore(tmp_path / "graph")
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory) -> GraphStore:
+    return store_factory()

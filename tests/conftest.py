@@ -9,27 +9,14 @@ import pytest
 from graph_schema.store.base import GraphStore
 from graph_schema.store.embedded.store import EmbeddedStore
 from graph_schema.store.neo4j_store import Neo4jStore
+from tests.support.fixtures import neo4j_server, postgres_url  # noqa: F401  (session fixtures)
+from tests.support.neo4j import wipe_neo4j
 
 # Models are loaded from the installed package, never from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 BACKENDS = ("embedded", "neo4j")
-
-
-@pytest.fixture(scope="session")
-def neo4j_server():
-    from tests.support.neo4j import neo4j_test_server
-
-    with neo4j_test_server() as server:
-        yield server
-
-
-def wipe_neo4j(server) -> None:
-    import neo4j
-
-    with neo4j.GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as driver:
-        driver.execute_query("MATCH (n) DETACH DELETE n", database_=server.database)
 
 
 def open_neo4j_store(server) -> Neo4jStore:

@@ -48,6 +48,9 @@ class ApplyPlan:
     upsert_edges: list[StoredEdge] = field(default_factory=list)
     delete_edges: list[StoredEdge] = field(default_factory=list)
     changes: list[ChangeRecord] = field(default_factory=list)
+    # Which upserts are new (no stored node/edge yet): a backend may create them without a lookup.
+    created_nodes: set[str] = field(default_factory=set)
+    created_edges: set[str] = field(default_factory=set)
 
 
 def new_run_id(now: datetime) -> str:
@@ -201,6 +204,7 @@ class GraphStore(ABC):
             record = stored_node(assertions)
             if old is None:
                 plan.upsert_nodes.append(record)
+                plan.created_nodes.add(node_id)
                 plan.changes.append(self._change(run, "node", ChangeKind.ADDED, node_id, record.kind, None, record.data))
                 summary.nodes_added += 1
             elif record.assertions != old.assertions:
@@ -238,6 +242,7 @@ class GraphStore(ABC):
             record = stored_edge(src, dst, kind, assertions)
             if old is None:
                 plan.upsert_edges.append(record)
+                plan.created_edges.add(key)
                 plan.changes.append(self._change(run, "edge", ChangeKind.ADDED, key, kind, None, record.data))
                 summary.edges_added += 1
             elif record.assertions != old.assertions:

@@ -33,6 +33,11 @@ SEQ_READ: LiteralString = (
 )
 NODE_FIELDS = "n.id, n.kind, n.name, n.qualified_name, n.lookup, n.sources, n.data, n.assertions"
 EDGE_FIELDS = "a.id, b.id, e.kind, e.data, e.sources, e.assertions"
+NODE_SET: LiteralString = (
+    "n.id = r.id, n.kind = r.kind, n.name = r.name, n.qualified_name = r.qualified_name, n.lookup = r.lookup, "
+    "n.sources = r.sources, n.data = r.data, n.assertions = r.assertions"
+)
+EDGE_SET: LiteralString = "e.data = r.data, e.sources = r.sources, e.assertions = r.assertions"
 
 
 def _batches(rows: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -285,13 +290,16 @@ class Neo4jStore(GraphStore):
             ids=list(starts),
             kinds=kinds,
         ):
-            yield Reached(
+            # Rows come from our own store, already validated on write: build without re-validating.
+            yield Reached.model_construct(
                 id=node_id,
                 kind=NodeKind(kind),
                 name=name,
                 distance=len(path) - 1,
                 path=tuple(path),
-                via=Edge(source=src, target=dst, kind=EdgeKind(edge_kind), props=json.loads(data)),
+                via=Edge.model_construct(
+                    source=src, target=dst, kind=EdgeKind(edge_kind), props=json.loads(data)
+                ),
             )
 
     @contextmanager
@@ -329,18 +337,24 @@ class Neo4jStore(GraphStore):
             )
         for batch in _batches(plan.delete_nodes):
             run("UNWIND $ids AS i MATCH (n:Asset {id: i}) DETACH DELETE n", ids=batch)
-        for batch in _batches([vars(n) for n in plan.upsert_nodes]):
-            run(
-                "UNWIND $rows AS r MERGE (n:Asset {id: r.id}) SET n.kind = r.kind, n.name = r.name, "
-                "n.qualified_name = r.qualified_name, n.lookup = r.lookup, n.sources = r.sources, "
-                "n.data = r.data, n.assertions = r.assertions",
-                rows=batch,
-            )
-        for batch in _batches([{**_edge_ref(e.key), **vars(e)} for e in plan.upsert_edges]):
+        created = [vars(n) for n in plan.upsert_nodes if n.id in plan.created_nodes]
+        updated = [vars(n) for n in plan.upsert_nodes if n.id not in plan.created_nodes]
+        for batch in _batches(created):
+            run(f"UNWIND $rows AS r CREATE (n:Asset) SET {NODE_SET}", rows=batch)
+        for batch in _batches(updated):
+            run(f"UNWIND $rows AS r MATCH (n:Asset {{id: r.id}}) SET {NODE_SET}", rows=batch)
+        created_edges = [{**_edge_ref(e.key), **vars(e)} for e in plan.upsert_edges if e.key in plan.created_edges]
+        updated_edges = [{**_edge_ref(e.key), **vars(e)} for e in plan.upsert_edges if e.key not in plan.created_edges]
+        for batch in _batches(created_edges):
             run(
                 "UNWIND $rows AS r MATCH (a:Asset {id: r.s}) MATCH (b:Asset {id: r.t}) "
-                "MERGE (a)-[e:EDGE {kind: r.k}]->(b) SET e.data = r.data, e.sources = r.sources, "
-                "e.assertions = r.assertions",
+                f"CREATE (a)-[e:EDGE {{kind: r.k}}]->(b) SET {EDGE_SET}",
+                rows=batch,
+            )
+        for batch in _batches(updated_edges):
+            run(
+                "UNWIND $rows AS r MATCH (:Asset {id: r.s})-[e:EDGE {kind: r.k}]->(:Asset {id: r.t}) "
+                f"SET {EDGE_SET}",
                 rows=batch,
             )
         change_rows = [

@@ -319,27 +319,33 @@ class EmbeddedStore(GraphStore):
     ) -> Iterator[Reached]:
         # The depth bound must be a literal in the pattern; it is an int checked by the caller.
         bound = f"SHORTEST 1..{int(max_depth)}"
-        params: dict[str, Any] = {"ids": list(starts)}
+        # A single start binds through the primary-key index; a list is filtered after the scan.
+        params: dict[str, Any] = {"id": starts[0]} if len(starts) == 1 else {"ids": list(starts)}
+        start = "(a:Node {id: $id})" if len(starts) == 1 else "(a:Node)"
+        where = "" if len(starts) == 1 else " WHERE a.id IN $ids"
         if kinds is not None:
             bound += " (r, n | WHERE r.kind IN $kinds)"
             params["kinds"] = kinds
         downstream = direction is Direction.DOWNSTREAM
-        pattern = f"(a:Node)-[e:Edge* {bound}]->(b:Node)" if downstream else f"(a:Node)<-[e:Edge* {bound}]-(b:Node)"
+        pattern = f"{start}-[e:Edge* {bound}]->(b:Node)" if downstream else f"{start}<-[e:Edge* {bound}]-(b:Node)"
         rows = self._query(
-            f"MATCH {pattern} WHERE a.id IN $ids RETURN a.id, b.id, b.kind, b.name, "
+            f"MATCH {pattern}{where} RETURN a.id, b.id, b.kind, b.name, "
             "properties(nodes(e), 'id'), properties(rels(e), 'kind'), properties(rels(e), 'data')",
             params,
         )
         for start, node_id, kind, name, inner, rel_kinds, rel_data in rows:
             path = (start, *inner, node_id)
             src, dst = (path[-2], node_id) if downstream else (node_id, path[-2])
-            yield Reached(
+            # Rows come from our own store, already validated on write: build without re-validating.
+            yield Reached.model_construct(
                 id=node_id,
                 kind=NodeKind(kind),
                 name=name,
                 distance=len(path) - 1,
                 path=path,
-                via=Edge(source=src, target=dst, kind=EdgeKind(rel_kinds[-1]), props=json.loads(rel_data[-1])),
+                via=Edge.model_construct(
+                    source=src, target=dst, kind=EdgeKind(rel_kinds[-1]), props=json.loads(rel_data[-1])
+                ),
             )
 
     def _write_lock(self) -> AbstractContextManager[None]:

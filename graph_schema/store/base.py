@@ -201,7 +201,7 @@ class GraphStore(ABC):
                     plan.changes.append(self._change(run, "node", ChangeKind.REMOVED, node_id, old.kind, old.data, None))
                     summary.nodes_removed += 1
                 continue
-            record = stored_node(assertions)
+            record = stored_node(assertions, nodes.get(node_id))
             if old is None:
                 plan.upsert_nodes.append(record)
                 plan.created_nodes.add(node_id)

@@ -25,8 +25,9 @@ from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reache
 from graph_schema.store.records import StoredEdge, StoredNode
 
 BATCH = 2000
-READ_RETRY_S = 30.0
-COMMIT_STALE_S = 600.0
+READ_RETRY_S = 60.0
+# A commit (the step after all of a run's writes) takes seconds; one marked in flight for longer died with its writer.
+COMMIT_STALE_S = 15.0
 SEQ_READ: LiteralString = (
     "MATCH (s:DatagraphSeq {key: 'commits'}) "
     "RETURN s.begun, s.done, duration.inSeconds(s.begun_at, datetime()).seconds"

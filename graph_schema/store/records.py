@@ -104,8 +104,9 @@ def _lookup_terms(node: Node) -> str:
     return "|" + "|".join(sorted(terms)) + "|"
 
 
-def stored_node(assertions: dict[str, dict]) -> StoredNode:
-    merged = merge_nodes(assertions)
+def stored_node(assertions: dict[str, dict], sole: Node | None = None) -> StoredNode:
+    """The stored form of a node; `sole` is the node itself when only one source asserts it (no merge needed)."""
+    merged = sole if sole is not None and len(assertions) == 1 else merge_nodes(assertions)
     return StoredNode(
         id=merged.id,
         kind=merged.kind.value,
@@ -119,11 +120,17 @@ def stored_node(assertions: dict[str, dict]) -> StoredNode:
 
 
 def stored_edge(source: str, target: str, kind: str, assertions: dict[str, dict]) -> StoredEdge:
+    sources = sorted(assertions)
+    if len(sources) == 1 and not assertions[sources[0]]:
+        # The common case (one source, no props) without two JSON encodings per edge.
+        data, encoded = "{}", canonical_json(assertions)
+    else:
+        data, encoded = canonical_json(merge_edge_props(assertions)), canonical_json(assertions)
     return StoredEdge(
         source=source,
         target=target,
         kind=kind,
-        data=canonical_json(merge_edge_props(assertions)),
-        sources="|" + "|".join(sorted(assertions)) + "|",
-        assertions=canonical_json(assertions),
+        data=data,
+        sources="|" + "|".join(sources) + "|",
+        assertions=encoded,
     )

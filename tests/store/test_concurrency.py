@@ -1,12 +1,17 @@
 """Several processes: one ingests while another reads, on each backend."""
 
 import json
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+import pytest
+
 from graph_schema.kinds import NodeKind
+from graph_schema.store import Direction
 from graph_schema.models import Node
 from tests.store.graph_builders import ds, feeds
 
@@ -20,13 +25,17 @@ def chain(run: int, length: int) -> tuple[list[Node], list]:
     return nodes, [feeds(a, b) for a, b in zip(nodes, nodes[1:])]
 
 
-def test_a_reader_process_never_sees_half_a_run(backend, store, tmp_path, request):
+def process_spec(backend: str, tmp_path: Path, request) -> dict:
+    """How a child process opens the same graph as the test's `store`."""
     if backend == "embedded":
-        spec = {"backend": backend, "path": str(tmp_path / "graph")}
-    else:
-        server = request.getfixturevalue("neo4j_server")
-        spec = {"backend": backend, "uri": server.uri, "user": server.user, "password": server.password,
-                "database": server.database}
+        return {"backend": backend, "path": str(tmp_path / "graph")}
+    server = request.getfixturevalue("neo4j_server")
+    return {"backend": backend, "uri": server.uri, "user": server.user, "password": server.password,
+            "database": server.database}
+
+
+def test_a_reader_process_never_sees_half_a_run(backend, store, tmp_path, request):
+    spec = process_spec(backend, tmp_path, request)
     nodes, edges = chain(0, 5)
     with store.begin_run("test:chain") as run:
         run.add_nodes(nodes)
@@ -88,3 +97,35 @@ def test_two_writers_at_once_serialise(backend, store_factory):
     later, earlier = handles[0].runs()
     assert later.parent_run_id == earlier.run_id
     assert {later.source, earlier.source} == {"test:1", "test:2"}
+
+
+@pytest.mark.parametrize("kill_after_s", [0.3, 1.0, 2.0, 3.5])
+def test_a_killed_ingest_leaves_the_last_good_state(backend, store, tmp_path, request, kill_after_s):
+    nodes, edges = chain(1, 20)
+    with store.begin_run("test:chain") as run:
+        run.add_nodes(nodes)
+        run.add_edges(edges)
+    good = store.current_run().run_id
+    spec = {**process_spec(backend, tmp_path, request), "run": 2, "length": 30_000}
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "tests.store.writer_process", json.dumps(spec)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert writer.stdout.readline().strip() == "writing"
+    time.sleep(kill_after_s)
+    writer.send_signal(signal.SIGKILL)
+    writer.communicate(timeout=60)
+    # whatever the moment of death: the old state whole, or (had it finished) the new one whole
+    tags = {n.props["run"] for n in store.nodes()}
+    current = store.current_run().run_id
+    if current == good:
+        assert tags == {1} and store.stats().nodes == 20
+    else:
+        assert tags == {2} and store.stats().nodes == 30_000
+    # and the store takes the next run as usual
+    nodes, edges = chain(3, 5)
+    with store.begin_run("test:chain") as run:
+        run.add_nodes(nodes)
+        run.add_edges(edges)
+    assert {n.props["run"] for n in store.nodes()} == {3}
+    assert len(store.traverse(nodes[0].id, Direction.DOWNSTREAM, max_depth=10).reached) == 4

@@ -140,14 +140,22 @@ class EmbeddedStore(GraphStore):
 
     def _query(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         with self._lock:
-            snap = self._current()
-            if snap is None:
-                return []
-            result = snap.conn.execute(cypher, params or {})
-            rows = []
-            while result.has_next():
-                rows.append(result.get_next())
-            return rows
+            for attempt in (1, 2):
+                snap = self._current()
+                if snap is None:
+                    return []
+                try:
+                    result = snap.conn.execute(cypher, params or {})
+                    rows = []
+                    while result.has_next():
+                        rows.append(result.get_next())
+                    return rows
+                except RuntimeError:
+                    # A snapshot this reader held for long may have been retired; the pointer names a newer one.
+                    if attempt == 2 or self.layout.read_pointer() == snap.pointer:
+                        raise
+                    self._stamp = None
+            raise AssertionError("unreachable")
 
     # ---- reads -------------------------------------------------------------------------------
 

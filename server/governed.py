@@ -1,0 +1,135 @@
+"""The governance wrapper around every tool call.
+
+One call = resolve the principal, rate limit, policy check, validate, run, fit the token budget, then
+exactly one audit entry (allowed, denied or failed). If that entry cannot be written the caller gets
+an error instead of the answer: nothing is served unaudited.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from graph_schema.errors import DatagraphError, InvalidIdError, StoreUnavailableError
+from server.arguments import parse_arguments
+from server.budget import fit_to_budget, json_size
+from server.errors import AuditUnavailableError, DeniedError, ToolCallError
+from server.governance.audit_models import AuditRecord, Decision, Outcome
+from server.governance.principal import ANONYMOUS, Principal
+from server.runtime import Runtime
+from server.tools.context import ToolContext
+from server.tools.registry import ToolSpec
+
+logger = logging.getLogger(__name__)
+
+PrincipalResolver = Callable[[], Principal]
+"""Who is calling; raises UnauthenticatedError when nobody can be named."""
+
+ToolCall = Callable[[dict[str, Any]], Awaitable[BaseModel | CallToolResult]]
+
+
+@dataclass(frozen=True)
+class _Result:
+    principal: Principal
+    decision: Decision
+    outcome: Outcome
+    answer: BaseModel | None = None
+    error: str | None = None
+    size: int = 0
+
+
+def error_result(message: str) -> CallToolResult:
+    """A tool error the model reads (is_error=True), with exactly `message` as its text."""
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+
+
+def governed(spec: ToolSpec, runtime: Runtime, transport: str, resolve_principal: PrincipalResolver) -> ToolCall:
+    """`spec.handler` wrapped in governance; the returned coroutine takes the call's raw arguments."""
+
+    async def call(arguments: dict[str, Any]) -> BaseModel | CallToolResult:
+        started = time.perf_counter()
+        result = await _run(spec, runtime, resolve_principal, arguments)
+        record = AuditRecord(
+            principal=result.principal.name,
+            role=result.principal.role,
+            transport=transport,
+            tool=spec.name.value,
+            arguments=arguments,
+            decision=result.decision,
+            outcome=result.outcome,
+            error=result.error,
+            result_size=result.size,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+        try:
+            await anyio.to_thread.run_sync(runtime.audit.append, record)
+        except AuditUnavailableError as exc:
+            logger.error("audit write failed, call to %s refused: %s", spec.name, exc)
+            return error_result(str(exc))
+        if result.answer is None:
+            return error_result(result.error or f"[failed] '{spec.name}' failed")
+        return result.answer
+
+    return call
+
+
+async def _run(
+    spec: ToolSpec, runtime: Runtime, resolve_principal: PrincipalResolver, arguments: dict[str, Any]
+) -> _Result:
+    principal = ANONYMOUS
+    try:
+        principal = resolve_principal()
+        runtime.limiter.acquire(principal)
+        runtime.policy.check(principal, spec.name).raise_if_denied()
+        args = parse_arguments(spec.input_model, arguments)
+        runtime.policy.check(principal, spec.name, args.model_dump()).raise_if_denied()
+        context = ToolContext(
+            principal=principal,
+            settings=runtime.settings,
+            policy=runtime.policy,
+            limits=runtime.policy.limits(spec.name),
+            audit=runtime.audit,
+            store=runtime.store,
+        )
+        output = await anyio.to_thread.run_sync(spec.handler, context, args)
+        answer, size = _fit(spec, output, runtime.settings.token_budget)
+    except DeniedError as exc:
+        return _Result(principal, "denied", "denied", error=str(exc))
+    except Exception as exc:  # every failure becomes one audited, readable error; nothing escapes unaudited
+        return _Result(principal, "allowed", "error", error=_describe_failure(spec, exc))
+    return _Result(principal, "allowed", "ok", answer=answer, size=size)
+
+
+def _fit(spec: ToolSpec, output: BaseModel, token_budget: int) -> tuple[BaseModel, int]:
+    data = output.model_dump(mode="json")
+    fitted, note = fit_to_budget(data, token_budget)
+    if note is not None:
+        earlier = fitted.get("truncation_note")
+        fitted["truncated"] = True
+        fitted["truncation_note"] = f"{earlier}; {note}" if earlier else note
+    return spec.output_model.model_validate(fitted), json_size(fitted)
+
+
+_READABLE_FAILURES: tuple[tuple[type[DatagraphError], str], ...] = (
+    (InvalidIdError, "invalid_arguments"),
+    (StoreUnavailableError, "store_unavailable"),
+)
+
+
+def _describe_failure(spec: ToolSpec, exc: Exception) -> str:
+    if isinstance(exc, ToolCallError):
+        return str(exc)
+    for kind, code in _READABLE_FAILURES:
+        if isinstance(exc, kind):
+            return f"[{code}] {exc}"
+    if isinstance(exc, DatagraphError):
+        return f"[failed] {exc}"
+    if isinstance(exc, NotImplementedError):
+        return f"[not_implemented] '{spec.name}' is not available on this server yet"
+    logger.exception("tool %s crashed", spec.name)
+    return f"[internal_error] '{spec.name}' failed unexpectedly; the server log has the details"

@@ -1,0 +1,1 @@
+"""The contract's MCP tools: names, input/output models, descriptions and handlers."""

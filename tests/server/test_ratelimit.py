@@ -1,0 +1,76 @@
+"""Token buckets per principal: a burst goes through, the next call waits, and time refills the bucket."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from server.errors import RateLimitedError
+from server.governance.policy import load_policy
+from server.governance.principal import Principal
+from server.governance.ratelimit import RateLimiter
+
+POLICY = """
+roles:
+  local: {tools: [search_assets]}
+  bot: {tools: [search_assets], requests_per_minute: 6}
+rate_limit: {requests_per_minute: 60, burst: 3}
+"""
+
+
+class Clock:
+    """Time the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_burst_then_wait_then_refill(write_policy: Callable[[str], Path]) -> None:
+    clock = Clock()
+    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+    ann = Principal(name="ann", role="local")
+
+    for _ in range(3):
+        limiter.acquire(ann)
+    with pytest.raises(RateLimitedError) as caught:
+        limiter.acquire(ann)
+    assert str(caught.value) == "[rate_limited] principal 'ann' is over 60 requests per minute; retry in 1s"
+
+    clock.now += 1.0  # 60/min = one token a second
+    limiter.acquire(ann)
+    with pytest.raises(RateLimitedError):
+        limiter.acquire(ann)
+
+
+def test_principals_have_separate_buckets(write_policy: Callable[[str], Path]) -> None:
+    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=Clock())
+    for _ in range(3):
+        limiter.acquire(Principal(name="ann", role="local"))
+    limiter.acquire(Principal(name="bob", role="local"))
+
+
+def test_role_rate_overrides_the_default(write_policy: Callable[[str], Path]) -> None:
+    clock = Clock()
+    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+    bot = Principal(name="crawler", role="bot")
+    for _ in range(3):
+        limiter.acquire(bot)
+    clock.now += 5.0  # 6/min = one token every 10 s: not yet
+    assert limiter.retry_after(bot) == pytest.approx(5.0)
+    clock.now += 5.0
+    assert limiter.retry_after(bot) is None
+
+
+def test_bucket_never_holds_more_than_the_burst(write_policy: Callable[[str], Path]) -> None:
+    clock = Clock()
+    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+    ann = Principal(name="ann", role="local")
+    limiter.acquire(ann)
+    clock.now += 3600
+    for _ in range(3):
+        limiter.acquire(ann)
+    with pytest.raises(RateLimitedError):
+        limiter.acquire(ann)

@@ -5,7 +5,6 @@ import time
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from datagraph.options import HomeOption, settings_for
 from datagraph.sample_estate import SOURCE, sample_estate
@@ -15,13 +14,16 @@ from graph_schema.store import Direction, open_store
 from graph_schema.store.models import Traversal
 
 
-def _print_trace(console: Console, title: str, trace: Traversal, names: dict[str, str]) -> None:
-    table = Table("distance", "asset", "kind", "how", "path", title=title, title_justify="left")
+def _print_trace(console: Console, trace: Traversal, names: dict[str, str]) -> None:
+    """One line per reached asset: distance, name, kind, how it was made, and the path that explains it."""
     for hit in trace.reached:
         how = str(hit.via.props.get("transformation", hit.via.kind.value))
         path = " → ".join(names.get(p, p) for p in hit.path)
-        table.add_row(str(hit.distance), names.get(hit.id, hit.name), hit.kind.value, how, path)
-    console.print(table)
+        console.print(
+            f"  {hit.distance}  [cyan]{names.get(hit.id, hit.name)}[/] ({hit.kind.value}, {how})\n     via {path}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def demo(home: HomeOption = None) -> None:
@@ -47,15 +49,10 @@ def demo(home: HomeOption = None) -> None:
         orders = store.find_by_name("raw_orders")[0]
         amount = column_id(orders.id, "amount")
         console.print(f"[bold]Q1.[/] Where does [cyan]{names[amount]}[/] flow? (column lineage, downstream)")
-        _print_trace(
-            console,
-            "",
-            store.traverse(amount, Direction.DOWNSTREAM, [EdgeKind.COLUMN_FEEDS], max_depth=10),
-            names,
-        )
+        _print_trace(console, store.traverse(amount, Direction.DOWNSTREAM, [EdgeKind.COLUMN_FEEDS], max_depth=10), names)
         dash = store.find_by_name("Revenue overview")[0]
         console.print(f"\n[bold]Q2.[/] What feeds the dashboard [cyan]{dash.name}[/]? (dataset lineage, upstream)")
-        _print_trace(console, "", store.traverse(dash.id, Direction.UPSTREAM, [EdgeKind.FEEDS], max_depth=10), names)
+        _print_trace(console, store.traverse(dash.id, Direction.UPSTREAM, [EdgeKind.FEEDS], max_depth=10), names)
         reach = store.traverse(orders.id, Direction.DOWNSTREAM, [EdgeKind.FEEDS], max_depth=10).reached
         owners = sorted({o for n in store.get_many([r.id for r in reach]).values() for o in n.owners})
         console.print(

@@ -9,7 +9,7 @@ import typer
 import yaml
 
 from graph_schema.errors import DatagraphError
-from graph_schema.sql_lineage import lineage_json
+from graph_schema.sql_lineage import SqlParseError, lineage_json
 
 app = typer.Typer(help="Work with SQL directly.", no_args_is_help=True)
 
@@ -56,5 +56,8 @@ def lineage(
     sql = _read_sql(source)
     if not sql.strip():
         raise SqlInputError(f"{'standard input' if source == '-' else source}: no SQL to analyse")
-    result = lineage_json(sql, dialect, _read_schema(schema) if schema else None)
+    try:
+        result = lineage_json(sql, dialect, _read_schema(schema) if schema else None)
+    except SqlParseError as exc:
+        raise SqlInputError(f"{'standard input' if source == '-' else source}: {exc}") from None
     typer.echo(json.dumps(result, indent=2))

@@ -5,7 +5,7 @@ import sys
 import typer
 from rich.console import Console
 
-from datagraph.commands import demo, sql, status
+from datagraph.commands import demo, ingest, sql, status
 from graph_schema.errors import DatagraphError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.command("status")(status.status)
 app.command("demo")(demo.demo)
 app.add_typer(sql.app, name="sql")
+app.add_typer(ingest.app, name="ingest")
 
 _err = Console(stderr=True)
 

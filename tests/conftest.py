@@ -23,6 +23,15 @@ def open_neo4j_store(server) -> Neo4jStore:
     return Neo4jStore(server.uri, user=server.user, password=server.password, database=server.database)
 
 
+@pytest.fixture(scope="session")
+def shop_project(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The shop dbt project built with real dbt on DuckDB, once per session (cached by content)."""
+    from tests.support.dbt_build import build_shop_project
+
+    cache = request.config.cache.mkdir("shop_dbt_build") if request.config.cache is not None else None
+    return build_shop_project(tmp_path_factory.mktemp("dbt"), cache_dir=cache)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param

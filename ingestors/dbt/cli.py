@@ -1,0 +1,88 @@
+"""`datagraph ingest dbt PATH`: the typer command the app mounts, with a progress bar and a summary."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graph_schema.config import load_settings
+from graph_schema.errors import DatagraphError
+from graph_schema.store import open_store
+from ingestors.common.errors import BadInputError
+from ingestors.dbt.ingest import IngestOutcome, ingest_dbt_project
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+def ingest_dbt(
+    path: Annotated[Path, typer.Argument(help="A dbt project folder (reads target/) or a target folder.")],
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Folder of the embedded graph (default: DATAGRAPH_HOME).")
+    ] = None,
+    authority: Annotated[
+        str | None,
+        typer.Option(help="Warehouse host or account naming the dataset namespace (default: the dbt database)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Ingest a dbt project's artifacts: models, sources, columns, tests, metrics and column lineage."""
+    console = Console(stderr=True)
+    out = Console()
+    try:
+        settings = load_settings(home=home)
+        with open_store(settings) as store:
+            with Progress(
+                TextColumn("[bold]column lineage"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=quiet,
+            ) as bar:
+                task = bar.add_task("lineage", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                outcome = ingest_dbt_project(path, store, authority=authority, progress=advance)
+    except BadInputError as exc:
+        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except DatagraphError as exc:
+        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    if not quiet:
+        out.print(summary_table(outcome))
+
+
+def summary_table(outcome: IngestOutcome) -> Table:
+    report, summary, lineage = outcome.report, outcome.summary, outcome.lineage
+    state = "unchanged since its last run" if outcome.unchanged else f"ingested in {report.duration:.1f}s"
+    table = Table(title=f"{outcome.source}: {state}", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for kind, count in report.nodes_by_kind.items():
+        table.add_row(kind, str(count))
+    table.add_section()
+    table.add_row("column lineage edges", str(lineage.column_edges))
+    table.add_row("row-shaping edges", str(lineage.shaping_edges))
+    coverage = lineage.coverage
+    table.add_row(
+        "lineage coverage",
+        f"{coverage['complete']} complete / {coverage['partial']} partial / {coverage['unknown']} unknown",
+    )
+    table.add_row("models re-parsed / reused", f"{lineage.parsed} / {lineage.reused}")
+    table.add_section()
+    table.add_row("nodes added / modified / removed",
+                  f"{summary.nodes_added} / {summary.nodes_modified} / {summary.nodes_removed}")
+    table.add_row("edges added / modified / removed",
+                  f"{summary.edges_added} / {summary.edges_modified} / {summary.edges_removed}")
+    table.add_row("warnings / failures", f"{report.warning_count} / {report.failure_count}")
+    for stage, seconds in report.timings.items():
+        table.add_row(f"time: {stage}", f"{seconds:.2f}s")
+    return table

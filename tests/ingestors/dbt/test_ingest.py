@@ -1,4 +1,4 @@
-"""Ingesting into a real embedded store: atomic runs, unchanged re-ingest, a changed model, the CLI."""
+"""Ingesting into a real store (embedded and Neo4j): atomic runs, unchanged re-ingest, a changed model, the CLI."""
 
 import json
 import shutil
@@ -15,12 +15,6 @@ from ingestors.dbt.cli import ingest_dbt
 from ingestors.dbt.errors import ArtifactNotFoundError
 from ingestors.dbt.ingest import ingest_dbt_project
 from tests.ingestors.dbt.graph_helpers import col, ds
-
-
-@pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with open_store(load_settings(home=tmp_path / "home")) as opened:
-        yield opened
 
 
 def upstream_columns(store: GraphStore, column: str) -> set[str]:

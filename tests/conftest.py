@@ -59,3 +59,24 @@ def store_factory(backend: str, tmp_path: Path, request) -> Iterator:
 @pytest.fixture
 def store(store_factory) -> GraphStore:
     return store_factory()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Say per backend how the GraphStore conformance suite went, so a reader of the log sees both ran."""
+    counts: dict[tuple[str, str], int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if not isinstance(report, pytest.TestReport) or not report.nodeid.startswith("tests/store/"):
+                continue
+            if report.when == "teardown" or (outcome == "passed" and report.when != "call"):
+                continue
+            nodeid = report.nodeid
+            for backend in BACKENDS:
+                if f"[{backend}" in nodeid or f"-{backend}]" in nodeid or f"-{backend}-" in nodeid:
+                    counts[(backend, outcome)] = counts.get((backend, outcome), 0) + 1
+    if not counts:
+        return
+    terminalreporter.section("GraphStore conformance by backend")
+    for backend in BACKENDS:
+        parts = [f"{counts[(backend, o)]} {o}" for o in ("passed", "failed", "error", "skipped") if (backend, o) in counts]
+        terminalreporter.write_line(f"{backend}: {', '.join(parts) or 'not run'}")

@@ -27,8 +27,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         neo4j=(
             "CREATE CONSTRAINT asset_id IF NOT EXISTS FOR (n:Asset) REQUIRE n.id IS UNIQUE",
             "CREATE INDEX asset_kind IF NOT EXISTS FOR (n:Asset) ON (n.kind)",
-            "CREATE INDEX asset_name IF NOT EXISTS FOR (n:Asset) ON (n.lname)",
-            "CREATE INDEX edge_kind IF NOT EXISTS FOR ()-[e:EDGE]-() ON (e.kind)",
+            # one relationship type per edge kind (FEEDS, COLUMN_FEEDS, ...): kinds filter without reading props
         ),
     ),
     Migration(

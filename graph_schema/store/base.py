@@ -71,6 +71,10 @@ class GraphStore(ABC):
     def get_many(self, node_ids: Iterable[str]) -> dict[str, Node]:
         return {i: rec.node() for i, rec in self._load_nodes(set(node_ids)).items()}
 
+    def sources_of(self, node_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The run sources (e.g. `dbt:shop`) that assert each node now, sorted; unknown ids are left out."""
+        return {i: tuple(s for s in rec.sources.split("|") if s) for i, rec in self._load_nodes(set(node_ids)).items()}
+
     @abstractmethod
     def neighbours(
         self, node_id: str, direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
@@ -183,6 +187,9 @@ class GraphStore(ABC):
         summary = run.summary
         summary.nodes_asserted, summary.edges_asserted = len(nodes), len(edges)
         prev_nodes, prev_edges = self._asserted_by(source)
+        # A source's first run is its initial load, not a change: history starts from it (the run itself
+        # is recorded with its counts) instead of listing every asset as "added".
+        first_run = not prev_nodes and not prev_edges
 
         touched = set(nodes) | prev_nodes
         existing = self._load_nodes(touched)
@@ -205,7 +212,8 @@ class GraphStore(ABC):
             if old is None:
                 plan.upsert_nodes.append(record)
                 plan.created_nodes.add(node_id)
-                plan.changes.append(self._change(run, "node", ChangeKind.ADDED, node_id, record.kind, None, record.data))
+                if not first_run:
+                    plan.changes.append(self._change(run, "node", ChangeKind.ADDED, node_id, record.kind, None, record.data))
                 summary.nodes_added += 1
             elif record.assertions != old.assertions:
                 plan.upsert_nodes.append(record)
@@ -243,7 +251,8 @@ class GraphStore(ABC):
             if old is None:
                 plan.upsert_edges.append(record)
                 plan.created_edges.add(key)
-                plan.changes.append(self._change(run, "edge", ChangeKind.ADDED, key, kind, None, record.data))
+                if not first_run:
+                    plan.changes.append(self._change(run, "edge", ChangeKind.ADDED, key, kind, None, record.data))
                 summary.edges_added += 1
             elif record.assertions != old.assertions:
                 plan.upsert_edges.append(record)

@@ -33,12 +33,35 @@ SEQ_READ: LiteralString = (
     "RETURN s.begun, s.done, duration.inSeconds(s.begun_at, datetime()).seconds"
 )
 NODE_FIELDS = "n.id, n.kind, n.name, n.qualified_name, n.lookup, n.sources, n.data, n.assertions"
-EDGE_FIELDS = "a.id, b.id, e.kind, e.data, e.sources, e.assertions"
+EDGE_FIELDS = "a.id, b.id, toLower(type(e)), e.data, e.sources, e.assertions"
 NODE_SET: LiteralString = (
     "n.id = r.id, n.kind = r.kind, n.name = r.name, n.qualified_name = r.qualified_name, n.lookup = r.lookup, "
     "n.sources = r.sources, n.data = r.data, n.assertions = r.assertions"
 )
 EDGE_SET: LiteralString = "e.data = r.data, e.sources = r.sources, e.assertions = r.assertions"
+
+
+def rel_type(kind: EdgeKind | str) -> str:
+    """The relationship type of an edge kind. Kinds come from a closed enum, so the type is safe to put in
+    a query's text: Cypher cannot take a relationship type as a parameter, and one type per kind is what
+    lets Neo4j filter traversals by kind without reading properties."""
+    return EdgeKind(kind).value.upper()
+
+
+def kind_of(rel: str) -> EdgeKind:
+    return EdgeKind(rel.lower())
+
+
+def _types(kinds: Iterable[EdgeKind | str] | None) -> str:
+    """`:FEEDS|COLUMN_FEEDS` for a pattern, or empty for any kind."""
+    return "" if kinds is None else ":" + "|".join(sorted({rel_type(k) for k in kinds}))
+
+
+def _by_kind(refs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for ref in refs:
+        grouped.setdefault(rel_type(ref["k"]), []).append(ref)
+    return grouped
 
 
 def _batches(rows: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -138,22 +161,20 @@ class Neo4jStore(GraphStore):
     def neighbours(
         self, node_id: str, direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
     ) -> list[Neighbour]:
-        kinds = [EdgeKind(k).value for k in edge_kinds] if edge_kinds is not None else None
+        types = _types(edge_kinds)
         out: list[Neighbour] = []
         if direction in (Direction.DOWNSTREAM, Direction.BOTH):
             rows = self._run(
-                "MATCH (a:Asset {id: $id})-[e:EDGE]->(b:Asset) WHERE $kinds IS NULL OR e.kind IN $kinds "
-                "RETURN a.id, b.id, e.kind, e.data, b.data",
+                f"MATCH (a:Asset {{id: $id}})-[e{types}]->(b:Asset) "  # type: ignore[arg-type]
+                "RETURN a.id, b.id, toLower(type(e)), e.data, b.data",
                 id=node_id,
-                kinds=kinds,
             )
             out.extend(self._neighbour(src, dst, kind, data, bdata) for src, dst, kind, data, bdata in rows)
         if direction in (Direction.UPSTREAM, Direction.BOTH):
             rows = self._run(
-                "MATCH (b:Asset)-[e:EDGE]->(a:Asset {id: $id}) WHERE $kinds IS NULL OR e.kind IN $kinds "
-                "RETURN b.id, a.id, e.kind, e.data, b.data",
+                f"MATCH (b:Asset)-[e{types}]->(a:Asset {{id: $id}}) "  # type: ignore[arg-type]
+                "RETURN b.id, a.id, toLower(type(e)), e.data, b.data",
                 id=node_id,
-                kinds=kinds,
             )
             out.extend(self._neighbour(src, dst, kind, data, bdata) for src, dst, kind, data, bdata in rows)
         return out
@@ -181,15 +202,12 @@ class Neo4jStore(GraphStore):
         return (Node.model_validate_json(r[0]) for r in rows)
 
     def edges(self, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
-        rows = self._run(
-            f"MATCH (a:Asset)-[e:EDGE]->(b:Asset) WHERE $kinds IS NULL OR e.kind IN $kinds RETURN {EDGE_FIELDS}",
-            kinds=[EdgeKind(k).value for k in kinds] if kinds is not None else None,
-        )
+        rows = self._run(f"MATCH (a:Asset)-[e{_types(kinds)}]->(b:Asset) RETURN {EDGE_FIELDS}")  # type: ignore[arg-type]
         return (_stored_edge(r).edge() for r in rows)
 
     def stats(self) -> StoreStats:
         nodes_by_kind = {k: n for k, n in self._run("MATCH (n:Asset) RETURN n.kind, count(*)")}
-        edges_by_kind = {k: n for k, n in self._run("MATCH (:Asset)-[e:EDGE]->(:Asset) RETURN e.kind, count(*)")}
+        edges_by_kind = {k: n for k, n in self._run("MATCH (:Asset)-[e]->(:Asset) RETURN toLower(type(e)), count(*)")}
         version = self._run("MATCH (m:DatagraphMeta {key: 'state'}) RETURN m.schema_version")
         return StoreStats(
             backend=self.backend,
@@ -245,21 +263,22 @@ class Neo4jStore(GraphStore):
 
     def _load_edges(self, keys: set[str]) -> dict[str, StoredEdge]:
         out: dict[str, StoredEdge] = {}
-        for batch in _batches([_edge_ref(k) for k in sorted(keys)]):
-            for row in self._run(
-                "UNWIND $refs AS r MATCH (a:Asset {id: r.s})-[e:EDGE {kind: r.k}]->(b:Asset {id: r.t}) "
-                f"RETURN {EDGE_FIELDS}",
-                refs=batch,
-            ):
-                edge = _stored_edge(row)
-                out[edge.key] = edge
+        for rel, refs in _by_kind([_edge_ref(k) for k in sorted(keys)]).items():
+            for batch in _batches(refs):
+                for row in self._run(
+                    f"UNWIND $refs AS r MATCH (a:Asset {{id: r.s}})-[e:{rel}]->(b:Asset {{id: r.t}}) "  # type: ignore[arg-type]
+                    f"RETURN {EDGE_FIELDS}",
+                    refs=batch,
+                ):
+                    edge = _stored_edge(row)
+                    out[edge.key] = edge
         return out
 
     def _edges_touching(self, node_ids: set[str]) -> dict[str, StoredEdge]:
         out: dict[str, StoredEdge] = {}
         for batch in _batches(sorted(node_ids)):
             for row in self._run(
-                "UNWIND $ids AS i MATCH (x:Asset {id: i}) MATCH (a:Asset)-[e:EDGE]->(b:Asset) "
+                "UNWIND $ids AS i MATCH (x:Asset {id: i}) MATCH (a:Asset)-[e]->(b:Asset) "
                 f"WHERE a = x OR b = x RETURN DISTINCT {EDGE_FIELDS}",
                 ids=batch,
             ):
@@ -271,25 +290,27 @@ class Neo4jStore(GraphStore):
         term = f"|{source}|"
         nodes = self._run("MATCH (n:Asset) WHERE n.sources CONTAINS $term RETURN n.id", term=term)
         edges = self._run(
-            "MATCH (a:Asset)-[e:EDGE]->(b:Asset) WHERE e.sources CONTAINS $term RETURN a.id, e.kind, b.id", term=term
+            "MATCH (a:Asset)-[e]->(b:Asset) WHERE e.sources CONTAINS $term RETURN a.id, toLower(type(e)), b.id",
+            term=term,
         )
         return {r[0] for r in nodes}, {f"{s}|{k}|{t}" for s, k, t in edges}
 
     def _closure(
         self, starts: tuple[str, ...], direction: Direction, kinds: list[str] | None, max_depth: int
     ) -> Iterator[Reached]:
-        step = "(x)-[r:EDGE]->(y)" if direction is Direction.DOWNSTREAM else "(x)<-[r:EDGE]-(y)"
+        types = _types(kinds)
+        step = f"-[{types}]->" if direction is Direction.DOWNSTREAM else f"<-[{types}]-"
         # The quantifier must be a literal; it is an int checked by the caller.
         cypher = (
             "UNWIND $ids AS sid MATCH (a:Asset {id: sid}) "
-            f"MATCH p = ANY SHORTEST (a)({step} WHERE $kinds IS NULL OR r.kind IN $kinds){{1,{int(max_depth)}}}(b:Asset) "
+            f"MATCH p = ANY SHORTEST (a){step}{{1,{int(max_depth)}}}(b:Asset) "
             "WITH sid, b, p, last(relationships(p)) AS e "
-            "RETURN sid, b.id, b.kind, b.name, [n IN nodes(p) | n.id], startNode(e).id, endNode(e).id, e.kind, e.data"
+            "RETURN sid, b.id, b.kind, b.name, [n IN nodes(p) | n.id], startNode(e).id, endNode(e).id, "
+            "toLower(type(e)), e.data"
         )
         for _sid, node_id, kind, name, path, src, dst, edge_kind, data in self._run(
             cypher,  # type: ignore[arg-type]
             ids=list(starts),
-            kinds=kinds,
         ):
             # Rows come from our own store, already validated on write: build without re-validating.
             yield Reached.model_construct(
@@ -331,11 +352,12 @@ class Neo4jStore(GraphStore):
 
     def _apply(self, plan: ApplyPlan) -> None:
         run = self._run
-        for batch in _batches([_edge_ref(e.key) for e in plan.delete_edges]):
-            run(
-                "UNWIND $refs AS r MATCH (:Asset {id: r.s})-[e:EDGE {kind: r.k}]->(:Asset {id: r.t}) DELETE e",
-                refs=batch,
-            )
+        for rel, refs in _by_kind([_edge_ref(e.key) for e in plan.delete_edges]).items():
+            for batch in _batches(refs):
+                run(
+                    f"UNWIND $refs AS r MATCH (:Asset {{id: r.s}})-[e:{rel}]->(:Asset {{id: r.t}}) DELETE e",  # type: ignore[arg-type]
+                    refs=batch,
+                )
         for batch in _batches(plan.delete_nodes):
             run("UNWIND $ids AS i MATCH (n:Asset {id: i}) DETACH DELETE n", ids=batch)
         created = [vars(n) for n in plan.upsert_nodes if n.id in plan.created_nodes]
@@ -346,18 +368,20 @@ class Neo4jStore(GraphStore):
             run(f"UNWIND $rows AS r MATCH (n:Asset {{id: r.id}}) SET {NODE_SET}", rows=batch)
         created_edges = [{**_edge_ref(e.key), **vars(e)} for e in plan.upsert_edges if e.key in plan.created_edges]
         updated_edges = [{**_edge_ref(e.key), **vars(e)} for e in plan.upsert_edges if e.key not in plan.created_edges]
-        for batch in _batches(created_edges):
-            run(
-                "UNWIND $rows AS r MATCH (a:Asset {id: r.s}) MATCH (b:Asset {id: r.t}) "
-                f"CREATE (a)-[e:EDGE {{kind: r.k}}]->(b) SET {EDGE_SET}",
-                rows=batch,
-            )
-        for batch in _batches(updated_edges):
-            run(
-                "UNWIND $rows AS r MATCH (:Asset {id: r.s})-[e:EDGE {kind: r.k}]->(:Asset {id: r.t}) "
-                f"SET {EDGE_SET}",
-                rows=batch,
-            )
+        for rel, rows in _by_kind(created_edges).items():
+            for batch in _batches(rows):
+                run(
+                    "UNWIND $rows AS r MATCH (a:Asset {id: r.s}) MATCH (b:Asset {id: r.t}) "  # type: ignore[arg-type]
+                    f"CREATE (a)-[e:{rel}]->(b) SET {EDGE_SET}",
+                    rows=batch,
+                )
+        for rel, rows in _by_kind(updated_edges).items():
+            for batch in _batches(rows):
+                run(
+                    f"UNWIND $rows AS r MATCH (:Asset {{id: r.s}})-[e:{rel}]->(:Asset {{id: r.t}}) "  # type: ignore[arg-type]
+                    f"SET {EDGE_SET}",
+                    rows=batch,
+                )
         change_rows = [
             {"run_id": c.run_id, "key": c.key, "at": c.at.isoformat(), "seq": i, "json": c.model_dump_json()}
             for i, c in enumerate(plan.changes)

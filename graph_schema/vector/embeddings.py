@@ -109,11 +109,16 @@ class Embedder:
         model_id: str = DEFAULT_MODEL_ID,
         batch_size: int = DEFAULT_BATCH_SIZE,
         device: str = "cpu",
+        threads: int | None = None,
     ) -> None:
+        """`threads`: torch's intra-op threads, set when the model loads (process-wide in torch). A server
+        embedding one short query at a time answers fastest with 1: splitting a tiny matrix product
+        across cores that other work shares costs more than it saves."""
         self.model_path = model_path if model_path is not None else bundled_model_path()
         self.model_id = model_id
         self.batch_size = batch_size
         self.device = device
+        self.threads = threads
         self.cache_path = cache_path
         self._cache = EmbeddingCache(cache_path, model_id) if cache_path is not None else None
         self._model: SentenceTransformer | None = None
@@ -180,6 +185,10 @@ class Embedder:
             if self._model is None:
                 started = time.perf_counter()
                 model = _load_sentence_transformer(self.model_path, self.device)
+                if self.threads is not None:
+                    import torch
+
+                    torch.set_num_threads(self.threads)
                 elapsed = time.perf_counter() - started
                 if self._dimension is not None and model.get_embedding_dimension() != self._dimension:
                     raise EmbeddingModelError(

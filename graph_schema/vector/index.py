@@ -21,6 +21,8 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ApiException
@@ -359,6 +361,30 @@ class VectorIndex:
     def ids(self) -> set[str]:
         """The node ids the index holds."""
         return {str(payload.get("id")) for payload in self._all_payloads().values()}
+
+    def vectors(self) -> tuple[list[str], npt.NDArray[np.float32]]:
+        """Every doc's node id and its vector, as rows of one matrix in the same order.
+
+        A reader of a local index takes them into memory and closes the folder, so that it never holds
+        the folder's lock while it serves.
+        """
+        ids: list[str] = []
+        rows: list[list[float]] = []
+        offset: models.ExtendedPointId | None = None
+        with self._client_errors("read vectors"):
+            while True:
+                records, offset = self._client.scroll(
+                    self.collection, limit=_READ_BATCH, offset=offset, with_payload=["id"], with_vectors=True
+                )
+                for record in records:
+                    vector = record.vector
+                    if isinstance(vector, list) and record.payload:
+                        ids.append(str(record.payload.get("id")))
+                        rows.append(vector)
+                if offset is None:
+                    break
+        matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), self.embedder.dimension)
+        return ids, matrix
 
     def close(self) -> None:
         if self._closed:

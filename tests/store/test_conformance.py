@@ -161,7 +161,7 @@ class TestRunsAndHistory:
             edge_key(nodes["int_b"].id, EdgeKind.FEEDS, nodes["mart"].id),
         }
         history = store.changes(keys=[nodes["int_b"].id])
-        assert [c.change for c in history] == [ChangeKind.REMOVED, ChangeKind.ADDED]
+        assert [c.change for c in history] == [ChangeKind.REMOVED]  # the initial load is not a change
 
     def test_two_sources_share_one_node(self, store):
         from_dbt = ds("orders", NodeKind.MODEL, description="Orders, one row each", props={"sql": "select 1"})
@@ -189,10 +189,17 @@ class TestRunsAndHistory:
         assert store.get(table.id) is None
         assert store.neighbours(chart.id, Direction.UPSTREAM) == []
 
-    def test_changes_since(self, store):
+    def test_a_first_run_is_not_a_list_of_changes_but_later_additions_are(self, store):
         nodes, edges = diamond()
         first = load(store, nodes.values(), edges)
-        assert len(store.changes(since=first.info.started_at)) == 18
+        assert store.changes(run_id=first.info.run_id) == []
+        extra = ds("extra")
+        second = load(store, [*nodes.values(), extra], [*edges, feeds(nodes["mart"], extra)])
+        added = store.changes(since=second.info.started_at)
+        assert {(c.change, c.key) for c in added} == {
+            (ChangeKind.ADDED, extra.id),
+            (ChangeKind.ADDED, edge_key(nodes["mart"].id, EdgeKind.FEEDS, extra.id)),
+        }
         assert store.changes(keys=["dashboard:none"]) == []
 
 

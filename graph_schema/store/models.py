@@ -1,5 +1,6 @@
 """What the GraphStore returns: traversals, runs, changes and stats."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -23,25 +24,29 @@ class Neighbour(BaseModel):
     node: Node
 
 
-class Reached(BaseModel):
-    """A node reached by a traversal, with one shortest path from the start to it."""
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """A node reached by a traversal, with one shortest path from the start to it.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass, not a pydantic model: traversals return thousands of these from the store's own
+    validated data, and answers are shaped into boundary models by their callers.
+    """
 
     id: str
     kind: NodeKind
     name: str
     distance: int
-    path: tuple[str, ...] = Field(description="Node ids from the start node to this one, both included.")
-    via: Edge = Field(description="The last edge of the path: the one that reached this node.")
+    path: tuple[str, ...]  # node ids from the start node to this one, both included
+    via: Edge  # the last edge of the path: the one that reached this node
 
 
-class Traversal(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Traversal:
     start: tuple[str, ...]
     direction: Direction
     max_depth: int
     reached: list[Reached]
-    truncated: bool = Field(description="True when the limit on reached nodes cut the answer short.")
+    truncated: bool  # True when the limit on reached nodes cut the answer short
 
     @property
     def edges(self) -> list[Edge]:

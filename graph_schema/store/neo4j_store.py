@@ -312,8 +312,7 @@ class Neo4jStore(GraphStore):
             cypher,  # type: ignore[arg-type]
             ids=list(starts),
         ):
-            # Rows come from our own store, already validated on write: build without re-validating.
-            yield Reached.model_construct(
+            yield Reached(
                 id=node_id,
                 kind=NodeKind(kind),
                 name=name,

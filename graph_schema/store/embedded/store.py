@@ -3,7 +3,8 @@
 LadybugDB loads Parquet in bulk fast but merges row by row slowly, and lets only one process open a
 database read-write. So a run never writes into the database readers use: it writes the whole new state
 as Parquet into a fresh snapshot folder, bulk-loads a new database there, and then swaps the pointer.
-Readers open snapshots read-only and follow the pointer on their next call.
+Readers open snapshots read-only and follow the pointer on their next call. Lookups go to LadybugDB;
+traversals run over an in-memory adjacency of the (immutable) snapshot, which measured faster.
 """
 
 import json
@@ -24,6 +25,7 @@ from graph_schema.kinds import EdgeKind, NodeKind
 from graph_schema.migrations import MIGRATIONS, SCHEMA_VERSION
 from graph_schema.models import Edge, Node
 from graph_schema.store.base import ApplyPlan, GraphStore
+from graph_schema.store.embedded.adjacency import Adjacency
 from graph_schema.store.embedded.layout import Layout, Pointer
 from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reached, RunInfo, StoreStats
 from graph_schema.store.records import StoredEdge, StoredNode
@@ -86,6 +88,7 @@ class _Snapshot:
         self._nodes: pa.Table | None = None
         self._edges: pa.Table | None = None
         self._edge_keys: pa.Array | None = None
+        self._adjacency: Adjacency | None = None
 
     def nodes_table(self) -> pa.Table:
         if self._nodes is None:
@@ -101,6 +104,12 @@ class _Snapshot:
         if self._edge_keys is None:
             self._edge_keys = _edge_keys(self.edges_table())
         return self._edge_keys
+
+    def adjacency(self) -> Adjacency:
+        """The snapshot's edges indexed for BFS, built on first use (the snapshot never changes)."""
+        if self._adjacency is None:
+            self._adjacency = Adjacency(self.nodes_table(), self.edges_table())
+        return self._adjacency
 
     def close(self) -> None:
         self.conn.close()
@@ -325,36 +334,12 @@ class EmbeddedStore(GraphStore):
     def _closure(
         self, starts: tuple[str, ...], direction: Direction, kinds: list[str] | None, max_depth: int
     ) -> Iterator[Reached]:
-        # The depth bound must be a literal in the pattern; it is an int checked by the caller.
-        bound = f"SHORTEST 1..{int(max_depth)}"
-        # A single start binds through the primary-key index; a list is filtered after the scan.
-        params: dict[str, Any] = {"id": starts[0]} if len(starts) == 1 else {"ids": list(starts)}
-        start = "(a:Node {id: $id})" if len(starts) == 1 else "(a:Node)"
-        where = "" if len(starts) == 1 else " WHERE a.id IN $ids"
-        if kinds is not None:
-            bound += " (r, n | WHERE r.kind IN $kinds)"
-            params["kinds"] = kinds
-        downstream = direction is Direction.DOWNSTREAM
-        pattern = f"{start}-[e:Edge* {bound}]->(b:Node)" if downstream else f"{start}<-[e:Edge* {bound}]-(b:Node)"
-        rows = self._query(
-            f"MATCH {pattern}{where} RETURN a.id, b.id, b.kind, b.name, "
-            "properties(nodes(e), 'id'), properties(rels(e), 'kind'), properties(rels(e), 'data')",
-            params,
-        )
-        for start, node_id, kind, name, inner, rel_kinds, rel_data in rows:
-            path = (start, *inner, node_id)
-            src, dst = (path[-2], node_id) if downstream else (node_id, path[-2])
-            # Rows come from our own store, already validated on write: build without re-validating.
-            yield Reached.model_construct(
-                id=node_id,
-                kind=NodeKind(kind),
-                name=name,
-                distance=len(path) - 1,
-                path=path,
-                via=Edge.model_construct(
-                    source=src, target=dst, kind=EdgeKind(rel_kinds[-1]), props=json.loads(rel_data[-1])
-                ),
-            )
+        with self._lock:
+            snap = self._current()
+            if snap is None:
+                return iter(())
+            adjacency = snap.adjacency()
+        return adjacency.closure(starts, direction, kinds, max_depth)
 
     def _write_lock(self) -> AbstractContextManager[None]:
         if self.read_only:

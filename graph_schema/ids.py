@@ -15,8 +15,9 @@ DATASET_PREFIX = "dataset"
 MAX_ID_LENGTH = 1024
 
 _PREFIXES: frozenset[str] = frozenset({DATASET_PREFIX} | {k.value for k in NodeKind if k not in DATASET_KINDS})
-# Column names keep their spelling; only what would break the id grammar is escaped.
-_COLUMN_SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) not in "#%")
+# Names keep their spelling; only what would break the id grammar (space, control, '#', '%', non-ASCII)
+# is percent-encoded.
+ID_SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) not in "#%")
 _ID_RE = re.compile(r"^(?P<prefix>[a-z_]+):(?P<body>[^\s\x00-\x1f]+)$")
 
 
@@ -67,7 +68,7 @@ def column_id(dataset_id: str, column: str) -> str:
     if id_prefix(dataset_id) != DATASET_PREFIX:
         raise InvalidIdError(f"{dataset_id[:80]!r} is not a dataset id")
     body = dataset_id.split(":", 1)[1]
-    return make_id(NodeKind.COLUMN.value, f"{body}#{quote(column, safe=_COLUMN_SAFE)}")
+    return make_id(NodeKind.COLUMN.value, f"{body}#{quote(column, safe=ID_SAFE)}")
 
 
 def dataset_of_column(col_id: str) -> str:

@@ -66,8 +66,10 @@ class EdgeKind(StrEnum):
 
 
 # Edge kinds along which a change propagates downstream; used as the default for lineage and impact.
+# CONTAINS is not one: a dashboard contains charts that may not read the changed data (charts feed
+# their dashboards with FEEDS edges instead).
 LINEAGE_EDGE_KINDS: frozenset[EdgeKind] = frozenset(
-    {EdgeKind.FEEDS, EdgeKind.COLUMN_FEEDS, EdgeKind.COLUMN_SHAPES, EdgeKind.HAS_FIELD, EdgeKind.CONTAINS}
+    {EdgeKind.FEEDS, EdgeKind.COLUMN_FEEDS, EdgeKind.COLUMN_SHAPES, EdgeKind.HAS_FIELD}
 )
 
 

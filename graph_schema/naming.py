@@ -8,10 +8,11 @@ one node.
 """
 
 from dataclasses import dataclass
+from urllib.parse import quote
 from enum import StrEnum
 
 from graph_schema.errors import InvalidIdError
-from graph_schema.ids import DATASET_PREFIX, make_id
+from graph_schema.ids import DATASET_PREFIX, ID_SAFE, make_id
 
 
 class Case(StrEnum):
@@ -27,6 +28,8 @@ class Platform:
     # how many dot-separated parts a fully qualified table name has on this platform
     parts: int
     needs_authority: bool
+    # Whether quoting makes an identifier case-sensitive (DuckDB ignores case even in quotes).
+    quoted_keeps_case: bool = True
 
 
 PLATFORMS: dict[str, Platform] = {
@@ -34,7 +37,7 @@ PLATFORMS: dict[str, Platform] = {
     for p in (
         Platform("postgres", Case.LOWER, 3, True),
         Platform("redshift", Case.LOWER, 3, True),
-        Platform("duckdb", Case.LOWER, 3, True),
+        Platform("duckdb", Case.LOWER, 3, True, quoted_keeps_case=False),
         Platform("mysql", Case.PRESERVE, 2, True),
         Platform("trino", Case.LOWER, 3, True),
         Platform("snowflake", Case.UPPER, 3, True),
@@ -73,9 +76,10 @@ def _strip_quotes(part: str) -> tuple[str, bool]:
 
 
 def normalise_part(part: str, plat: Platform) -> str:
-    """Fold one identifier the way the platform folds an unquoted one; quoted parts keep their case."""
+    """Fold one identifier the way the platform folds an unquoted one; quoted parts keep their case
+    where the platform treats quoted identifiers as case-sensitive."""
     text, quoted = _strip_quotes(part.strip())
-    if quoted or plat.case is Case.PRESERVE:
+    if (quoted and plat.quoted_keeps_case) or plat.case is Case.PRESERVE:
         return text
     return text.lower() if plat.case is Case.LOWER else text.upper()
 
@@ -116,7 +120,8 @@ class DatasetName:
 
     @property
     def id(self) -> str:
-        return make_id(DATASET_PREFIX, self.uri)
+        # Names may hold spaces or other characters ids cannot: they are percent-encoded, deterministically.
+        return make_id(DATASET_PREFIX, quote(self.uri, safe=ID_SAFE))
 
 
 def namespace_for(platform_name: str, authority: str | None = None) -> str:

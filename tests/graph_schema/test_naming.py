@@ -65,3 +65,13 @@ def test_column_ids_round_trip_to_their_dataset():
     col = column_id(ds.id, "Order Total")
     assert col == "column:duckdb://shop/shop.main.orders#Order%20Total"
     assert dataset_of_column(col) == ds.id
+
+
+def test_duckdb_ignores_case_even_in_quotes():
+    assert dataset_name("duckdb", "shop", '"Analytics"."Orders"').id == dataset_name("duckdb", "shop", "analytics.orders").id
+
+
+def test_names_with_spaces_get_a_valid_stable_id():
+    name = dataset_name("postgres", "h:5432", 'db.public."Order Items"')
+    assert name.name == "db.public.Order Items"
+    assert name.id == "dataset:postgres://h:5432/db.public.Order%20Items"

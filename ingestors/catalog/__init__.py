@@ -1,0 +1,1 @@
+"""Warehouse catalog ingestor: tables, views, columns, keys and comments read through SQLAlchemy."""

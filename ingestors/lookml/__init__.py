@@ -1,0 +1,1 @@
+"""LookML ingestor: views, fields, explores and LookML dashboards of a Looker project folder."""

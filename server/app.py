@@ -1,7 +1,8 @@
-"""The MCP server: every contract tool registered with its schemas, description and annotations, each
-call going through the governance wrapper."""
+"""The MCP server: every contract tool registered with its schemas, description and annotations, plus the
+resources and prompts; every call goes through governance."""
 
 from collections.abc import Sequence
+from importlib.metadata import version
 from typing import Any
 
 from mcp.server import MCPServer
@@ -12,6 +13,8 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from pydantic import model_validator
 
 from server.governed import PrincipalResolver, governed
+from server.prompts import register_prompts
+from server.resources import register_resources
 from server.runtime import Runtime
 from server.tools.registry import TOOL_SPECS, ToolSpec
 
@@ -19,9 +22,10 @@ SERVER_NAME = "datagraph"
 INSTRUCTIONS = (
     "datagraph answers questions about a data estate from a knowledge graph of its warehouse tables, dbt "
     "models, columns, metrics, dashboards and jobs. Start with search_assets (or resolve_metric for a KPI), "
-    "then get_asset, trace_lineage or impact_analysis with the ids it returns. Before changing anything, run "
-    "impact_analysis; to change a model, use propose_change (a human reviews it). Errors start with a code "
-    "in brackets, e.g. [permission_denied], [not_found], [invalid_arguments]."
+    "then get_asset, trace_lineage or impact_analysis with the ids it returns (an asset's card is also the "
+    "resource datagraph://asset/{id}). Lists come in pages: pass next_cursor back as cursor for more. Before "
+    "changing anything, run impact_analysis; to change a model, use propose_change (a human reviews it). "
+    "Errors start with a code in brackets, e.g. [permission_denied], [not_found], [invalid_arguments]."
 )
 
 
@@ -60,12 +64,16 @@ def build_mcp_server(
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
 ) -> MCPServer:
-    return MCPServer(
+    mcp = MCPServer(
         name=SERVER_NAME,
         title="datagraph",
         instructions=INSTRUCTIONS,
+        version=version("datagraph"),
         tools=[sdk_tool(spec, runtime, transport, resolve_principal) for spec in specs],
         token_verifier=token_verifier,
         auth=auth,
         log_level="WARNING",
     )
+    register_resources(mcp, runtime, transport, resolve_principal)
+    register_prompts(mcp, runtime, transport, resolve_principal)
+    return mcp

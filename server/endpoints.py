@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import anyio.to_thread
+from opentelemetry.trace import Span
 from pydantic import JsonValue
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +17,7 @@ from server.errors import AuditUnavailableError, DeniedError, RateLimitedError, 
 from server.governance.audit_models import AuditRecord
 from server.governance.principal import ANONYMOUS, Principal
 from server.runtime import Runtime
+from server.telemetry import call_span, record_call
 from server.tools.names import EndpointName
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,10 @@ def governed_endpoint(
     runtime: Runtime, endpoint: GovernedEndpoint, resolve_request: Callable[[Request], Principal]
 ) -> Callable[[Request], Awaitable[Response]]:
     async def serve(request: Request) -> Response:
+        with call_span(runtime.tracer, "endpoint", endpoint.permission.value, "http") as span:
+            return await _serve(request, span)
+
+    async def _serve(request: Request, span: Span) -> Response:
         started = time.perf_counter()
         principal = ANONYMOUS
         arguments: dict[str, JsonValue] = {
@@ -77,7 +83,9 @@ def governed_endpoint(
         try:
             await anyio.to_thread.run_sync(runtime.audit.append, record)
         except AuditUnavailableError as exc:
+            record_call(span, record, audit_error=str(exc))
             return JSONResponse({"error": str(exc)}, status_code=503)
+        record_call(span, record)
         return response
 
     return serve

@@ -93,6 +93,11 @@ class Policy:
         role = self.role(principal.role)
         return role is not None and scope_allows(role.scope, node)
 
+    def sees_everything(self, principal: Principal) -> bool:
+        """Whether the principal's role has no asset scope rules (every asset is visible to it)."""
+        role = self.role(principal.role)
+        return role is not None and not role.scope.include and not role.scope.exclude
+
     def present(self, principal: Principal, node: Node) -> Node:
         """`node` as `principal` may see it (PII masked without clearance)."""
         role = self.role(principal.role)

@@ -1,9 +1,10 @@
 """The policy in force when no policy file is given: one machine, one user, no bearer tokens."""
 
 from server.governance.policy_models import PolicyFile, RoleSpec
-from server.tools.names import READ_TOOLS, EndpointName, ToolName
+from server.tools.names import READ_TOOLS, Capability, EndpointName, ToolName
 
-_READ = tuple(sorted(READ_TOOLS))
+# Resources show what the read tools show; prompts only say which tools to call.
+_READ = (*sorted(READ_TOOLS), Capability.READ_RESOURCES, Capability.USE_PROMPTS)
 
 BUILTIN_ROLES: dict[str, RoleSpec] = {
     "local": RoleSpec(

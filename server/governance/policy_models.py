@@ -44,7 +44,7 @@ class AssetScope(_Strict):
 
 class RoleSpec(_Strict):
     description: str = ""
-    tools: tuple[Permission, ...] = Field(description="Tools and endpoints this role may call.")
+    tools: tuple[Permission, ...] = Field(description="Tools, endpoints and capabilities this role may call.")
     scope: AssetScope = AssetScope()
     pii_clearance: bool = False
     requests_per_minute: int | None = Field(default=None, ge=1, description="Overrides rate_limit for this role.")
@@ -131,6 +131,20 @@ class PiiSpec(_Strict):
     )
 
 
+class ProposalRules(_Strict):
+    """How change proposals are approved, beyond the review_proposal permission and the proposer never
+    reviewing their own change."""
+
+    require_owner_approval: bool = Field(
+        default=False,
+        description=(
+            "A proposal is approved only once, for each set of owners of an asset it breaks, one of those owners "
+            "has approved it (principals match owners by name, ignoring case). Broken assets without owners "
+            "need no one."
+        ),
+    )
+
+
 class PolicyFile(_Strict):
     version: Literal[1] = 1
     roles: dict[str, RoleSpec]
@@ -140,6 +154,7 @@ class PolicyFile(_Strict):
     oauth: OAuthSpec | None = None
     local: LocalAccessSpec = LocalAccessSpec()
     pii: PiiSpec = PiiSpec()
+    proposals: ProposalRules = ProposalRules()
 
     @field_validator("roles")
     @classmethod

@@ -7,9 +7,13 @@ from graph_schema.models import Node
 from server.governance.policy_models import AssetScope, ScopeRule
 
 
+# The props a scope rule reads; everything else in props can be dropped from a node kept for scope checks.
+DOMAIN_PROPS: tuple[str, ...] = ("domain", "group")
+
+
 def node_domain(node: Node) -> str | None:
     """The business domain: props.domain, else the group the asset belongs to."""
-    for key in ("domain", "group"):
+    for key in DOMAIN_PROPS:
         value = node.props.get(key)
         if isinstance(value, str) and value:
             return value

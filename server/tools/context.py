@@ -8,10 +8,12 @@ from graph_schema.models import Node
 from graph_schema.store import GraphStore
 from server.errors import NotImplementedToolError
 from server.governance.audit import AuditLog
-from server.governance.masking import mask_column
+from server.governance.masking import is_pii, mask_column
 from server.governance.policy import Policy
 from server.governance.policy_models import ToolLimits
 from server.governance.principal import Principal
+from server.search.service import SearchService
+from server.tools.asset_index import AssetIndex, AssetIndexCache
 from server.tools.schemas.common import ColumnInfo
 
 
@@ -23,12 +25,20 @@ class ToolContext:
     limits: ToolLimits
     audit: AuditLog
     store: GraphStore | None = None
+    asset_indexes: AssetIndexCache | None = None
+    search: SearchService | None = None  # hybrid ranking, metric resolution and feedback; built lazily
 
     @property
     def graph(self) -> GraphStore:
         if self.store is None:
             raise NotImplementedToolError("no graph is open on this server")
         return self.store
+
+    def asset_index(self) -> AssetIndex:
+        """Names and descriptions of every asset of the current snapshot (not scope-filtered: check visible())."""
+        if self.asset_indexes is None:
+            return AssetIndex(None, self.graph.nodes())
+        return self.asset_indexes.get(self.graph)
 
     def visible(self, node: Node) -> bool:
         """Whether the caller's role may see `node` (its asset scope)."""
@@ -41,6 +51,12 @@ class ToolContext:
     def visible_nodes(self, nodes: Iterable[Node]) -> list[Node]:
         """The nodes the caller may see, masked for them, in the given order."""
         return [self.present(n) for n in nodes if self.visible(n)]
+
+    def may_read_description(self, node: Node) -> bool:
+        """False when the caller would see `node`'s description masked, so it must not be searched either."""
+        pii = self.policy.spec.pii
+        masked = pii.mask_description and is_pii(node.tags, pii)
+        return not masked or self.policy.has_pii_clearance(self.principal)
 
     def present_column(self, column: ColumnInfo) -> ColumnInfo:
         if self.policy.has_pii_clearance(self.principal):

@@ -6,7 +6,8 @@ DESCRIPTIONS: dict[ToolName, str] = {
     ToolName.SEARCH_ASSETS: (
         "Find data assets (tables, dbt models, columns, metrics, dashboards, ...) by name, business term or "
         "description. Call it first when the user mentions data you have no id for; then pass a result's id "
-        "as `ref` to get_asset, trace_lineage or impact_analysis.\n"
+        "as `ref` to get_asset, trace_lineage or impact_analysis. Results come in pages: pass `next_cursor` "
+        "back as `cursor` for more.\n"
         'Example: {"query": "customer orders", "kinds": ["model", "table"], "limit": 5}'
     ),
     ToolName.GET_ASSET: (
@@ -30,7 +31,8 @@ DESCRIPTIONS: dict[ToolName, str] = {
     ToolName.IMPACT_ANALYSIS: (
         "What breaks or is at risk downstream if an asset or column changes (drop, rename, retype, logic "
         "change): impacted models, dashboards and metrics with severity and path, owners to notify and tests "
-        "that guard them. Call it before proposing or making any schema or logic change.\n"
+        "that guard them. Call it before proposing or making any schema or logic change. `impacted` comes in "
+        "pages (the summary counts all): pass `next_cursor` back as `cursor` for more.\n"
         'Example: {"ref": "main.orders", "change": {"type": "drop_column", "column": "status"}}'
     ),
     ToolName.PROPOSE_CHANGE: (
@@ -47,7 +49,8 @@ DESCRIPTIONS: dict[ToolName, str] = {
     ),
     ToolName.RECENT_CHANGES: (
         "What changed recently in an asset and, with scope 'upstream', in everything it reads from (new or "
-        "removed columns, changed SQL, type changes). Call it when a number or a pipeline suddenly looks wrong.\n"
+        "removed columns, changed SQL, type changes). Call it when a number or a pipeline suddenly looks wrong. "
+        "Newest first, in pages: pass `next_cursor` back as `cursor` for more.\n"
         'Example: {"ref": "main.orders", "scope": "upstream", "since": "2024-06-01"}'
     ),
     ToolName.AUDIT_LOG: (

@@ -1,4 +1,5 @@
-"""The names of what a principal may be allowed to call: the contract's MCP tools and the HTTP endpoints."""
+"""The names of what a principal may be allowed to call: the contract's MCP tools, the HTTP endpoints and
+the MCP capabilities outside tools (resources, prompts)."""
 
 from enum import StrEnum
 
@@ -22,7 +23,14 @@ class EndpointName(StrEnum):
     INGEST_LINEAGE = "ingest_lineage"  # POST /api/v1/lineage (OpenLineage run events)
 
 
-Permission = ToolName | EndpointName
+class Capability(StrEnum):
+    """MCP features other than tools that the policy governs like tools."""
+
+    READ_RESOURCES = "read_resources"  # datagraph://asset/{id} cards and datagraph://schema
+    USE_PROMPTS = "use_prompts"  # the workflow prompts
+
+
+Permission = ToolName | EndpointName | Capability
 
 READ_TOOLS: frozenset[ToolName] = frozenset(
     {
@@ -37,11 +45,11 @@ READ_TOOLS: frozenset[ToolName] = frozenset(
 
 
 def parse_permission(text: str) -> Permission:
-    """A tool or endpoint name from its spelling; ValueError lists the known names."""
-    for enum in (ToolName, EndpointName):
+    """A tool, endpoint or capability from its spelling; ValueError lists the known names."""
+    for enum in (ToolName, EndpointName, Capability):
         try:
             return enum(text)
         except ValueError:
             continue
-    known = ", ".join([*ToolName, *EndpointName])
-    raise ValueError(f"{text!r} is not a tool or endpoint (known: {known})")
+    known = ", ".join([*ToolName, *EndpointName, *Capability])
+    raise ValueError(f"{text!r} is not a tool, endpoint or capability (known: {known})")

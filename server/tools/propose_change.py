@@ -1,10 +1,9 @@
-"""The propose_change tool."""
+"""The propose_change tool: new SQL for a model, validated, with its impact, stored for review."""
 
+from server.proposals.propose import propose
 from server.tools.context import ToolContext
 from server.tools.schemas import ProposeChangeInput, ProposeChangeOutput
 
 
 def propose_change(ctx: ToolContext, args: ProposeChangeInput) -> ProposeChangeOutput:
-    # Plan: validate args.new_sql, diff against the model SQL, run impact, store the proposal with
-    #   proposed_by=ctx.principal.name.
-    raise NotImplementedError("propose_change needs the GraphStore read API")
+    return propose(ctx, args)

@@ -31,6 +31,9 @@ class ToolSpec:
     input_model: type[s.ToolInput]
     output_model: type[s.ToolResult]
     handler: Handler
+    # The output list the governance wrapper pages with the input's `limit` and `cursor`: the handler
+    # returns the whole list in order (input a PagedInput, output a PagedResult).
+    paged: str | None = None
 
     @property
     def title(self) -> str:
@@ -54,14 +57,14 @@ class ToolSpec:
 
 
 TOOL_SPECS: tuple[ToolSpec, ...] = (
-    ToolSpec(ToolName.SEARCH_ASSETS, s.SearchAssetsInput, s.SearchAssetsOutput, search_assets),
+    ToolSpec(ToolName.SEARCH_ASSETS, s.SearchAssetsInput, s.SearchAssetsOutput, search_assets, paged="results"),
     ToolSpec(ToolName.GET_ASSET, s.GetAssetInput, s.GetAssetOutput, get_asset),
     ToolSpec(ToolName.RESOLVE_METRIC, s.ResolveMetricInput, s.ResolveMetricOutput, resolve_metric),
     ToolSpec(ToolName.TRACE_LINEAGE, s.TraceLineageInput, s.TraceLineageOutput, trace_lineage),
-    ToolSpec(ToolName.IMPACT_ANALYSIS, s.ImpactInput, s.ImpactOutput, impact_analysis),
+    ToolSpec(ToolName.IMPACT_ANALYSIS, s.ImpactInput, s.ImpactOutput, impact_analysis, paged="impacted"),
     ToolSpec(ToolName.PROPOSE_CHANGE, s.ProposeChangeInput, s.ProposeChangeOutput, propose_change),
     ToolSpec(ToolName.REVIEW_PROPOSAL, s.ReviewProposalInput, s.ReviewProposalOutput, review_proposal),
-    ToolSpec(ToolName.RECENT_CHANGES, s.RecentChangesInput, s.RecentChangesOutput, recent_changes),
+    ToolSpec(ToolName.RECENT_CHANGES, s.RecentChangesInput, s.RecentChangesOutput, recent_changes, paged="changes"),
     ToolSpec(ToolName.AUDIT_LOG, s.AuditLogInput, s.AuditLogOutput, audit_log),
     ToolSpec(ToolName.RECORD_FEEDBACK, s.RecordFeedbackInput, s.RecordFeedbackOutput, record_feedback),
 )

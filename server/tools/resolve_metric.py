@@ -1,9 +1,17 @@
-"""The resolve_metric tool."""
+"""The resolve_metric tool: the governed metric a business question means, with its full definition and SQL."""
 
+from server.search.access import scope_key, search_service
 from server.tools.context import ToolContext
 from server.tools.schemas import ResolveMetricInput, ResolveMetricOutput
 
 
 def resolve_metric(ctx: ToolContext, args: ResolveMetricInput) -> ResolveMetricOutput:
-    # Plan: match args.question against metric nodes (names, labels, synonyms from feedback).
-    raise NotImplementedError("resolve_metric needs the GraphStore read API")
+    with search_service(ctx) as service:
+        return service.resolve_metric(
+            ctx.graph,
+            args.question,
+            scope_key=scope_key(ctx),
+            visible=ctx.visible,
+            limit=ctx.cap(args.limit),
+            grain=args.grain,
+        )

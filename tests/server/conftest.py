@@ -11,23 +11,19 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from opentelemetry.trace import Tracer
 
 from graph_schema.config import Settings
+from graph_schema.store import GraphStore, open_store
 from server.governance.audit import AuditLog
 from server.governance.audit_postgres import PostgresAuditStore
 from server.governance.audit_sql import TABLE
 from server.governance.audit_sqlite import SqliteAuditStore
 from server.governance.policy import Policy, load_policy
 from server.runtime import Runtime, build_runtime
-from tests.support.postgres import postgres_test_server
+from tests.server.estate import build_estate
 
 AUDIT_BACKENDS = ("sqlite", pytest.param("postgres", marks=pytest.mark.postgres))
-
-
-@pytest.fixture(scope="session")
-def audit_postgres_url() -> Iterator[str]:
-    with postgres_test_server() as url:
-        yield url
 
 
 def url_with_schema(url: str, schema: str) -> str:
@@ -37,12 +33,13 @@ def url_with_schema(url: str, schema: str) -> str:
 
 
 @pytest.fixture
-def postgres_audit_url(audit_postgres_url: str) -> Iterator[str]:
+def postgres_audit_url(postgres_url: str) -> Iterator[str]:
+    """The session's PostgreSQL (tests/conftest.py) with a schema of this test's own first on the search path."""
     schema = f"audit_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(audit_postgres_url, autocommit=True) as conn:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    yield url_with_schema(audit_postgres_url, schema)
-    with psycopg.connect(audit_postgres_url, autocommit=True) as conn:
+    yield url_with_schema(postgres_url, schema)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
@@ -113,3 +110,33 @@ def make_runtime(tmp_path: Path) -> Iterator[Callable[..., Runtime]]:
 
 def policy_from(write_policy: Callable[[str], Path], text: str) -> Policy:
     return load_policy(write_policy(text))
+
+
+@pytest.fixture(scope="session")
+def estate_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home holding the test estate (tests/server/estate.py); tests must not write to it."""
+    home = tmp_path_factory.mktemp("estate")
+    build_estate(home)
+    return home
+
+
+@pytest.fixture(scope="session")
+def estate_store(estate_home: Path) -> Iterator[GraphStore]:
+    with open_store(Settings(home=estate_home), read_only=True) as store:
+        yield store
+
+
+@pytest.fixture
+def graph_runtime(tmp_path: Path, estate_store: GraphStore) -> Iterator[Callable[..., Runtime]]:
+    """Runtimes over the shared estate, each with its own audit log in this test's folder."""
+    made: list[Runtime] = []
+
+    def make(policy: Policy | None = None, tracer: Tracer | None = None, **settings: Any) -> Runtime:
+        home = Settings(home=tmp_path / "home", **settings)
+        runtime = build_runtime(home, store=estate_store, policy=policy, tracer=tracer)
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.close()

@@ -147,10 +147,11 @@ def test_rate_limited_calls_are_denied_and_audited(
 
 def test_big_answers_are_cut_to_the_budget(make_runtime: Callable[..., Runtime]) -> None:
     runtime = make_runtime(token_budget=2000)
-    result = call(runtime, replace(SEARCH, handler=huge_search), {"query": "x"})
+    result = call(runtime, replace(SEARCH, handler=huge_search), {"query": "x", "limit": 100})
     assert isinstance(result, SearchAssetsOutput)
     assert result.truncated and result.truncation_note and "results: kept" in result.truncation_note
-    assert 0 < len(result.results) < 5000
+    assert "items 1-100 of 5000" in result.truncation_note and result.next_cursor is not None
+    assert 0 < len(result.results) < 100
     assert len(result.model_dump_json()) <= 2000 * 4
     assert entries(runtime)[-1].result_size <= 2000 * 4
 

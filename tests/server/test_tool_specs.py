@@ -6,6 +6,7 @@ import pytest
 
 from server.tools.names import ToolName
 from server.tools.registry import TOOL_SPECS, ToolSpec
+from server.tools.schemas.common import PagedInput, PagedResult
 
 SPECS = {spec.name: spec for spec in TOOL_SPECS}
 
@@ -143,3 +144,18 @@ def test_descriptions_guide_the_agent(tool: ToolName) -> None:
     assert annotations.read_only_hint == (
         tool not in {ToolName.PROPOSE_CHANGE, ToolName.REVIEW_PROPOSAL, ToolName.RECORD_FEEDBACK}
     )
+
+
+PAGED = {ToolName.SEARCH_ASSETS: "results", ToolName.IMPACT_ANALYSIS: "impacted", ToolName.RECENT_CHANGES: "changes"}
+
+
+@pytest.mark.parametrize("tool", list(ToolName))
+def test_every_unbounded_list_comes_in_pages(tool: ToolName) -> None:
+    spec = SPECS[tool]
+    assert spec.paged == PAGED.get(tool)
+    if spec.paged is None:
+        return
+    assert issubclass(spec.input_model, PagedInput) and issubclass(spec.output_model, PagedResult)
+    schema = spec.output_model.model_json_schema()
+    assert schema["properties"][spec.paged]["type"] == "array"
+    assert {"limit", "cursor"} <= set(spec.input_model.model_fields)

@@ -69,6 +69,15 @@ class TestReads:
         column_edges = list(store.edges([EdgeKind.COLUMN_FEEDS]))
         assert len(column_edges) == 1 and column_edges[0].props["transformation"] == "aggregated"
 
+    def test_sources_of_names_who_asserts_each_node(self, store, shop):
+        chart = Node(id="chart:superset/9", kind=NodeKind.CHART, name="Orders")
+        load(store, [shop["mart"], chart], [feeds(shop["mart"], chart)], source="superset:prod")
+        assert store.sources_of([shop["mart"].id, chart.id, shop["raw"].id, "chart:none"]) == {
+            shop["mart"].id: ("dbt:shop", "superset:prod"),
+            chart.id: ("superset:prod",),
+            shop["raw"].id: ("dbt:shop",),
+        }
+
     def test_stats_counts_by_kind(self, store, shop):
         stats = store.stats()
         assert stats.backend == store.backend

@@ -3,10 +3,19 @@
 from pydantic import Field
 
 from graph_schema.kinds import NodeKind
-from server.tools.schemas.common import REF_DESCRIPTION, AssetRef, ColumnInfo, TestInfo, ToolInput, ToolResult
+from server.tools.schemas.common import (
+    REF_DESCRIPTION,
+    AssetRef,
+    ColumnInfo,
+    PagedInput,
+    PagedResult,
+    TestInfo,
+    ToolInput,
+    ToolResult,
+)
 
 
-class SearchAssetsInput(ToolInput):
+class SearchAssetsInput(PagedInput):
     query: str = Field(
         min_length=1,
         max_length=500,
@@ -17,7 +26,7 @@ class SearchAssetsInput(ToolInput):
     kinds: list[NodeKind] | None = Field(
         default=None, description="Only these kinds (e.g. ['model', 'table']); all kinds when omitted."
     )
-    limit: int = Field(default=10, ge=1, le=100, description="Most results to return.")
+    limit: int = Field(default=10, ge=1, le=100, description="Most results per page.")
 
 
 class AssetHit(AssetRef):
@@ -25,8 +34,9 @@ class AssetHit(AssetRef):
     score: float = Field(description="Relevance, higher is better; only comparable within one answer.")
 
 
-class SearchAssetsOutput(ToolResult):
+class SearchAssetsOutput(PagedResult):
     results: list[AssetHit] = Field(description="Best matches first.")
+    note: str | None = Field(default=None, description="How the results were ranked, and what that ranking cannot do.")
 
 
 class GetAssetInput(ToolInput):

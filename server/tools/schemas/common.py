@@ -29,6 +29,25 @@ class ToolResult(BaseModel):
     truncation_note: str | None = Field(default=None, description="What was cut and why, when `truncated` is true.")
 
 
+class PagedInput(ToolInput):
+    """Arguments of a tool whose main list comes in pages; each tool sets its own `limit` bounds."""
+
+    limit: int = Field(default=10, ge=1, le=100, description="Most items per page.")
+    cursor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="`next_cursor` of the previous answer, with the same other arguments, to get the next page.",
+    )
+
+
+class PagedResult(ToolResult):
+    """Result of a paged tool: the server cuts the main list to `limit` items and says how to get the rest."""
+
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` (same other arguments) for the next page; null on the last page."
+    )
+
+
 class AssetRef(BaseModel):
     """A short pointer to another asset."""
 

@@ -1,0 +1,193 @@
+"""Turning impact findings into the answer: visible items in order, owners to notify, tests to re-run."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from graph_schema.kinds import DATASET_KINDS, EdgeKind, NodeKind
+from graph_schema.models import Node
+from graph_schema.store import Direction, GraphStore
+from server.lineage import coverage as cov
+from server.lineage.columns import dataset_id_of
+from server.lineage.severity import Effect
+from server.tools.schemas.common import TestInfo
+from server.tools.schemas.lineage import (
+    ChangeSpec,
+    ImpactedAsset,
+    ImpactReport,
+    ImpactSummary,
+    IncompleteLineage,
+    LineageCoverage,
+)
+
+HIDDEN = "(hidden)"
+
+_RULES = {
+    "drop_column": "breaking: everything that reads the column, directly or through derived columns, fields and "
+                   "metrics; at_risk: readers whose column lineage is unknown, and what is built from datasets "
+                   "whose rows the column filtered, joined or grouped",
+    "rename_column": "breaking: the direct readers of the column, each with the rename to apply; nothing further "
+                     "downstream changes once they read the new name",
+    "change_type": "passthroughs carry the new type (at_risk); arithmetic, aggregation, casts and numeric measures "
+                   "on an incompatible type break; COUNT, MIN and MAX only put values at risk",
+    "drop_asset": "breaking: every direct reader and everything defined on the asset's columns; at_risk: what is "
+                  "built from the readers",
+    "rename_asset": "breaking: the direct readers, which must use the new name",
+    "modify_logic": "at_risk: everything downstream, since values may change; nothing is known to break",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str
+    effect: Effect
+    distance: int
+    path: tuple[str, ...]
+    reason: str
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What changes, and for whom the answer is."""
+
+    change: ChangeSpec
+    target: Node
+    column: Node | None
+    visible: Callable[[Node], bool]
+
+
+def build_report(
+    store: GraphStore,
+    subject: Subject,
+    findings: dict[str, Finding],
+    nodes: dict[str, Node],
+    notes: list[str],
+    truncated: bool,
+) -> ImpactReport:
+    missing = set(findings) - set(nodes)
+    holders = {h for n in nodes.values() if (h := _holder_id(n)) is not None}
+    nodes.update(store.get_many(missing | (holders - set(nodes))))
+    visible = _Visibility(nodes, subject.visible)
+    shown = [f for f in findings.values() if f.id in nodes and visible(f.id)]
+    shown.sort(key=lambda f: (-int(f.effect.severity), f.distance, f.id))
+    items = [
+        ImpactedAsset(
+            id=f.id,
+            kind=nodes[f.id].kind,
+            name=nodes[f.id].name,
+            distance=f.distance,
+            severity=f.effect.severity.label,
+            reason=f.reason,
+            path=[step if visible(step) else HIDDEN for step in f.path],
+            owners=_owners(nodes, nodes[f.id]),
+            qualified_name=nodes[f.id].qualified_name,
+            action=f.action,
+        )
+        for f in shown
+    ]
+    changed = subject.column if subject.column is not None else subject.target
+    out_notes = [_RULES[subject.change.type], *notes]
+    hidden = len(findings) - len(shown)
+    if hidden:
+        out_notes.append(f"{hidden} impacted assets are outside your access scope and not listed")
+    if truncated:
+        out_notes.append("the walk stopped at the depth or node limit; deeper consumers are not listed")
+    return ImpactReport(
+        target=changed.id,
+        change=subject.change,
+        summary=ImpactSummary(
+            breaking=sum(1 for i in items if i.severity == "breaking"),
+            at_risk=sum(1 for i in items if i.severity == "at_risk"),
+        ),
+        impacted=items,
+        notify=list(dict.fromkeys(o for item in items for o in item.owners)),
+        tests=_tests(store, nodes, visible, [subject.target.id, changed.id, *(i.id for i in items)]),
+        coverage=_coverage(nodes, visible, subject.target, items),
+        notes=out_notes,
+    )
+
+
+class _Visibility:
+    """Whether the caller may see a node; a column only with its dataset."""
+
+    def __init__(self, nodes: dict[str, Node], visible: Callable[[Node], bool]) -> None:
+        self.nodes = nodes
+        self.visible = visible
+
+    def __call__(self, node_id: str) -> bool:
+        node = self.nodes.get(node_id)
+        if node is None or not self.visible(node):
+            return False
+        owner = dataset_id_of(node)
+        return owner is None or owner not in self.nodes or self.visible(self.nodes[owner])
+
+
+def _holder_id(node: Node) -> str | None:
+    """Where a node without owners of its own takes them from: a column's dataset, a field's semantic model."""
+    owner = dataset_id_of(node)
+    if owner is not None:
+        return owner
+    holder = node.props.get("semantic_model") or node.props.get("explore")
+    return holder if isinstance(holder, str) and holder else None
+
+
+def _owners(nodes: dict[str, Node], node: Node) -> list[str]:
+    if node.owners:
+        return list(node.owners)
+    holder = _holder_id(node)
+    if holder is not None and holder in nodes:
+        return list(nodes[holder].owners)
+    return []
+
+
+def _tests(store: GraphStore, nodes: dict[str, Node], visible: _Visibility, ids: list[str]) -> list[TestInfo]:
+    """Tests on the changed asset, on each impacted dataset or column, and on the columns of those datasets."""
+    tested = [i for i in dict.fromkeys(ids) if i in nodes and visible(i) and _testable(nodes[i])]
+    datasets = [i for i in tested if nodes[i].kind in DATASET_KINDS]
+    if datasets:
+        columns = store.traverse(datasets, Direction.DOWNSTREAM, [EdgeKind.HAS_COLUMN], max_depth=1)
+        for hit in columns.reached:
+            if hit.kind is NodeKind.COLUMN and hit.id not in nodes:
+                nodes[hit.id] = Node(id=hit.id, kind=hit.kind, name=hit.name)
+            tested.append(hit.id)
+    tested = list(dict.fromkeys(tested))
+    if not tested:
+        return []
+    reach = store.traverse(tested, Direction.UPSTREAM, [EdgeKind.TESTS], max_depth=1)
+    targets = {hit.id: hit.path[0] for hit in reach.reached if hit.kind is NodeKind.TEST}
+    tests = store.get_many(targets)
+    out = []
+    for test_id, test in tests.items():
+        if not visible.visible(test):
+            continue
+        target = nodes.get(targets[test_id])
+        column = target.name if target is not None and target.kind is NodeKind.COLUMN else None
+        out.append(describe_test(test, column))
+    return sorted(out, key=lambda t: (t.name, t.id))
+
+
+def _testable(node: Node) -> bool:
+    return node.kind in DATASET_KINDS or node.kind is NodeKind.COLUMN
+
+
+def describe_test(test: Node, column: str | None) -> TestInfo:
+    test_type = test.props.get("test_name") or test.props.get("test_type")
+    last_run = test.props.get("last_run")
+    status = last_run.get("status") if isinstance(last_run, dict) else None
+    return TestInfo(
+        id=test.id,
+        name=test.name,
+        column=column,
+        test_type=str(test_type) if test_type else None,
+        status=str(status) if status else None,
+    )
+
+
+def _coverage(nodes: dict[str, Node], visible: _Visibility, target: Node, items: list[ImpactedAsset]) -> LineageCoverage:
+    datasets = [target] + [nodes[i.id] for i in items if i.kind in DATASET_KINDS]
+    status, incomplete = cov.summarise(n for n in datasets if visible(n.id))
+    return LineageCoverage(
+        status=status,
+        incomplete=[IncompleteLineage(id=c.id, name=c.name, status=c.status, reason=c.reason) for c in incomplete],
+    )
+

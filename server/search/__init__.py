@@ -1,0 +1,1 @@
+"""Finding assets and metrics by what people call them: hybrid retrieval, ranking, metric definitions and SQL."""

@@ -38,7 +38,9 @@ app = typer.Typer(
 )
 
 _STATUSES: tuple[str, ...] = ("pending_review", "approved", "rejected")
-CommentOption = Annotated[str, typer.Option("--comment", "-m", help="The reviewer's reasoning, kept with the proposal.")]
+CommentOption = Annotated[
+    str, typer.Option("--comment", "-m", help="The reviewer's reasoning, kept with the proposal.")
+]
 
 
 class ProposalArgumentError(DatagraphError):
@@ -128,9 +130,14 @@ def export(
         Path | None,
         typer.Option("--git", help="The dbt project folder, in a git working tree: commit on a new branch there."),
     ] = None,
-    branch: Annotated[str | None, typer.Option("--branch", help="Name of the new branch (default datagraph/ID).")] = None,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="Name of the new branch (default datagraph/ID).")
+    ] = None,
     base: Annotated[str, typer.Option("--base", help="Commit the branch starts from.")] = "HEAD",
-    patch: Annotated[Path | None, typer.Option("--patch", help="Write a patch file (git apply -p1) instead.")] = None,
+    patch: Annotated[
+        Path | None,
+        typer.Option("--patch", help="Write a patch file instead (paths relative to the dbt project: patch -p1)."),
+    ] = None,
     project: Annotated[
         Path | None, typer.Option("--project", help="With --patch: diff against the model file in this project.")
     ] = None,

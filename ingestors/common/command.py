@@ -12,6 +12,7 @@ from rich.table import Table
 from graph_schema.config import Settings, load_settings
 from graph_schema.errors import DatagraphError
 from graph_schema.store import GraphStore, open_store
+from graph_schema.vector.sync import sync_snapshot_index
 from ingestors.common.errors import BadInputError
 from ingestors.common.outcome import IngestResult
 
@@ -43,6 +44,7 @@ def run_ingest(label: str, ingest: Ingest, *, home: Path | None, quiet: bool) ->
                     bar.update(task, completed=done, total=total)
 
                 result = ingest(store, settings, advance)
+            index_for_search(store, settings, console, quiet=quiet)
     except BadInputError as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -52,6 +54,24 @@ def run_ingest(label: str, ingest: Ingest, *, home: Path | None, quiet: bool) ->
     if not quiet:
         Console().print(summary_table(result))
     return result
+
+
+def index_for_search(store: GraphStore, settings: Settings, console: Console, *, quiet: bool) -> None:
+    """Bring the search index of the new snapshot in step; only texts never seen before are embedded.
+
+    The graph is already committed: a failure here is a warning, and the server builds a missing index
+    on first use.
+    """
+    try:
+        if quiet:
+            sync_snapshot_index(store, settings)
+            return
+        with console.status("indexing for search"):
+            report = sync_snapshot_index(store, settings)
+        if report is not None and not report.already_built:
+            console.print(f"search index: {report.docs} assets, {report.embedded} embedded", highlight=False)
+    except DatagraphError as exc:
+        console.print(f"warning: search index not updated: {exc}", markup=False, highlight=False)
 
 
 def summary_table(result: IngestResult) -> Table:

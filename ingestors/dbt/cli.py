@@ -11,6 +11,7 @@ from rich.table import Table
 from graph_schema.config import load_settings
 from graph_schema.errors import DatagraphError
 from graph_schema.store import open_store
+from ingestors.common.command import index_for_search
 from ingestors.common.errors import BadInputError
 from ingestors.dbt.ingest import IngestOutcome, ingest_dbt_project
 
@@ -50,6 +51,7 @@ def ingest_dbt(
                     bar.update(task, completed=done, total=total)
 
                 outcome = ingest_dbt_project(path, store, authority=authority, progress=advance)
+            index_for_search(store, settings, console, quiet=quiet)
     except BadInputError as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None

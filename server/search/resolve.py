@@ -186,6 +186,7 @@ def resolve(
     """`rows`: the catalog rows of the metrics the caller may see; `grain`: of the SQL (else the question's)."""
     question = parse_question(question_text)
     grain = grain or question.grain
+    rows = frozenset(rows)
     remembered = overlay.answers.get(question.key)
     if remembered is not None and catalog.by_id.get(remembered) in rows:
         entry = catalog.entries[catalog.by_id[remembered]]

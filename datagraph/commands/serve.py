@@ -86,17 +86,10 @@ def serve(
 
 
 def lineage_endpoint(settings: Settings) -> "GovernedEndpoint":
-    """POST /api/v1/lineage, backed by the OpenLineage ingestor when this build has it, else a 501."""
+    """POST /api/v1/lineage: OpenLineage run events into the graph through the OpenLineage ingestor."""
     from graph_schema.store import open_store
+    from ingestors.openlineage.ingest import ingest_events
     from server.endpoints import GovernedEndpoint
-
-    try:
-        from ingestors.openlineage.ingest import ingest_events
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("ingestors.openlineage", "ingestors.openlineage.ingest"):
-            raise
-        # A build without the OpenLineage ingestor: the route exists, governed and audited, and says so.
-        return GovernedEndpoint(LINEAGE_PATH, EndpointName.INGEST_LINEAGE, _lineage_not_available)
 
     async def ingest(request: Request, principal: Principal) -> Response:
         events = parse_events(await _body(request))
@@ -118,11 +111,6 @@ def lineage_endpoint(settings: Settings) -> "GovernedEndpoint":
         return JSONResponse(answer, status_code=201 if answer["accepted"] else 400)
 
     return GovernedEndpoint(LINEAGE_PATH, EndpointName.INGEST_LINEAGE, ingest)
-
-
-async def _lineage_not_available(request: Request, principal: Principal) -> Response:
-    message = "[not_implemented] OpenLineage ingestion is not available in this build of datagraph"
-    return JSONResponse({"error": message}, status_code=501)
 
 
 async def _body(request: Request) -> bytes:

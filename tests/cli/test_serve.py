@@ -1,7 +1,6 @@
 """`datagraph serve` end to end: the SDK's client against the real command over stdio and streamable HTTP,
 answering from a graph in DATAGRAPH_HOME and following snapshots another process commits meanwhile."""
 
-import importlib.util
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -211,7 +210,6 @@ def lineage_event(job: str) -> dict[str, Any]:
     }
 
 
-HAS_OPENLINEAGE = importlib.util.find_spec("ingestors.openlineage.ingest") is not None
 
 
 def post_lineage(deployment: Deployment, who: str | None, body: Any) -> httpx.Response:
@@ -226,7 +224,6 @@ def test_lineage_endpoint_is_governed(deployment: Deployment) -> None:
     assert post_lineage(deployment, None, [lineage_event("load_orders")]).status_code == 401
 
 
-@pytest.mark.skipif(not HAS_OPENLINEAGE, reason="this build has no OpenLineage ingestor")
 def test_lineage_endpoint_rejects_what_is_not_events(deployment: Deployment) -> None:
     bad = post_lineage(deployment, "feeder", [1, 2])
     assert bad.status_code == 400
@@ -235,7 +232,6 @@ def test_lineage_endpoint_rejects_what_is_not_events(deployment: Deployment) -> 
     )
 
 
-@pytest.mark.skipif(not HAS_OPENLINEAGE, reason="this build has no OpenLineage ingestor")
 def test_posted_lineage_reaches_the_graph(deployment: Deployment) -> None:
     posted = post_lineage(deployment, "feeder", [lineage_event("load_orders")])
     assert posted.status_code == 201, posted.text
@@ -244,8 +240,30 @@ def test_posted_lineage_reaches_the_graph(deployment: Deployment) -> None:
     assert structured(found)["upstream"] != []
 
 
-@pytest.mark.skipif(HAS_OPENLINEAGE, reason="this build has the OpenLineage ingestor")
-def test_without_the_ingestor_lineage_answers_501(deployment: Deployment) -> None:
-    posted = post_lineage(deployment, "feeder", [lineage_event("load_orders")])
-    assert posted.status_code == 501
-    assert posted.json()["error"].startswith("[not_implemented] OpenLineage ingestion is not available")
+
+
+def test_the_openlineage_clients_http_transport_delivers_to_the_server(deployment: Deployment) -> None:
+    """The real openlineage-python client, configured as a producer would configure it, posts to us."""
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.event_v2 import Dataset, Job, Run, RunEvent, RunState
+    from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, HttpTransport
+
+    config = HttpConfig(
+        url=deployment.url,
+        auth=ApiKeyTokenProvider({"api_key": deployment.tokens["feeder"]}),
+        retry={"total": 0},
+    )
+    client = OpenLineageClient(transport=HttpTransport(config))
+    client.emit(
+        RunEvent(
+            eventType=RunState.COMPLETE,
+            eventTime="2024-06-02T08:00:00Z",
+            run=Run(runId=str(uuid.uuid4())),
+            job=Job(namespace="airflow", name="load_refunds"),
+            producer="https://example.test/producer",
+            inputs=[Dataset(namespace="duckdb://shop", name="shop.staging.stg_orders")],
+            outputs=[Dataset(namespace="duckdb://shop", name="shop.marts.refunds_from_airflow")],
+        )
+    )
+    [found] = mcp_calls(deployment, "ann", ("get_asset", {"ref": "shop.marts.refunds_from_airflow"}))
+    assert [u["name"] for u in structured(found)["upstream"]] == ["load_refunds"]

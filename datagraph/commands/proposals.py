@@ -23,7 +23,7 @@ from datagraph.options import HomeOption, settings_for
 from graph_schema.config import Settings
 from graph_schema.errors import DatagraphError
 from server.errors import ToolCallError
-from server.governance.audit import open_audit_log
+from server.governance.audit import AUDIT_FILE, open_audit_log
 from server.governance.policy import load_policy
 from server.proposals.export import ToBranch, ToPatch, export_proposal
 from server.proposals.review import load, present
@@ -72,8 +72,10 @@ def list_proposals(
     """Proposals, newest first."""
     wanted = _status(status)
     settings = settings_for(home)
-    with _tool_errors(), proposal_store(settings) as store:
-        proposals = store.list(wanted, limit=limit)
+    proposals: list[Proposal] = []
+    if _stored(settings):
+        with _tool_errors(), proposal_store(settings) as store:
+            proposals = store.list(wanted, limit=limit)
     if as_json:
         typer.echo(json.dumps([_summary(p) for p in proposals], indent=2))
         return
@@ -93,6 +95,8 @@ def show(
 ) -> None:
     """One proposal as JSON: SQL diff, validation, impact, suggested tests, reviews and exports."""
     settings = settings_for(home)
+    if not _stored(settings):
+        raise ProposalArgumentError(f"no proposal {proposal_id!r}: nothing was proposed in {settings.home} yet")
     with _tool_errors(), proposal_store(settings) as store:
         proposal = present(load(store, proposal_id), load_policy(settings.policy))
     if diff_only:
@@ -206,6 +210,11 @@ def _governed_review(settings: Settings, arguments: dict[str, Any], principal: s
         texts = [c.text for c in result.content if isinstance(c, TextContent)]
         raise ReviewFailedError(" ".join(texts) or "[failed] review_proposal failed")
     return result.model_dump(mode="json")
+
+
+def _stored(settings: Settings) -> bool:
+    """Whether there is a proposal store to read (reading never creates the SQLite file)."""
+    return settings.audit_url is not None or (Path(settings.home) / AUDIT_FILE).exists()
 
 
 def _summary(proposal: Proposal) -> dict[str, Any]:

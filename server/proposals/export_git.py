@@ -36,9 +36,10 @@ def default_branch(proposal: Proposal) -> str:
 def export_to_branch(proposal: Proposal, project_dir: Path, exporter: str, branch: str | None = None,
                      base: str = "HEAD") -> GitExport:
     """`proposal` as a commit on new branch `branch` (from `base`) of the repository holding `project_dir`."""
-    git = _Git(project_dir)
-    root = Path(git.run("rev-parse", "--show-toplevel").strip())
-    prefix = git.run("rev-parse", "--show-prefix").strip()
+    inside = _Git(project_dir)
+    root = Path(inside.run("rev-parse", "--show-toplevel").strip())
+    prefix = inside.run("rev-parse", "--show-prefix").strip()
+    git = _Git(root)  # paths below are relative to the repository root
     name = branch or default_branch(proposal)
     git.check_branch_name(name)
     base_commit = git.commit_of(base)

@@ -90,7 +90,10 @@ def merge(target: Target, reports: list[tuple[ChangeSpec, ImpactReport]], notes:
             if several:
                 item = item.model_copy(update={"reason": f"{describe(change)}: {item.reason}"})
             known = best.get(item.id)
-            if known is None or (_SEVERITY[item.severity], -item.distance) > (_SEVERITY[known.severity], -known.distance):
+            stronger = known is None or (
+                (_SEVERITY[item.severity], -item.distance) > (_SEVERITY[known.severity], -known.distance)
+            )
+            if stronger:
                 best[item.id] = item
     items = sorted(best.values(), key=lambda i: (-_SEVERITY[i.severity], i.distance, i.id))
     tests: dict[str, TestInfo] = {}

@@ -61,6 +61,7 @@ def shape_of(
         shape.analysed = False
         shape.problem = str(exc)
         shape.columns = [OutputColumn(name=n, sources=[]) for n in _projection_names(tree)]
+        shape.tables = _tables_as_written(tree)
     else:
         shape.columns = list(lineage.columns)
         shape.tables = list(lineage.tables.read)
@@ -87,12 +88,44 @@ def _projection_names(tree: exp.Expr) -> list[str]:
     return [s.alias_or_name for s in query.selects] if query is not None else []
 
 
+def _tables_as_written(tree: exp.Expr) -> list[str]:
+    """Tables the SQL names (not its CTEs), as written: what is known when the lineage analysis failed."""
+    ctes = {cte.alias_or_name.casefold() for cte in tree.find_all(exp.CTE)}
+    names = []
+    for table in tree.find_all(exp.Table):
+        parts = [p for p in (table.catalog, table.db, table.name) if p]
+        if parts and not (len(parts) == 1 and parts[0].casefold() in ctes):
+            names.append(".".join(parts))
+    return list(dict.fromkeys(names))
+
+
 def _sql(node: exp.Expr, dialect: str) -> str:
-    return node.sql(dialect=dialect or None, normalize=True, comments=False)
+    """SQL of a clause, spelled alike however it was written: quotes and outer parentheses dropped, names
+    normalised (a warehouse hands back a view's definition rewritten this way)."""
+    copy = node.copy()
+    for identifier in copy.find_all(exp.Identifier):
+        identifier.set("quoted", False)
+    while isinstance(copy, exp.Paren):
+        copy = copy.this
+    return copy.sql(dialect=dialect or None, normalize=True, comments=False)
+
+
+def _join(join: exp.Join, dialect: str) -> str:
+    side = str(join.args.get("side") or "").upper()
+    kind = str(join.args.get("kind") or "").upper()
+    parts = [side, "" if kind == "INNER" else kind, "JOIN", _sql(join.this, dialect)]
+    on = join.args.get("on")
+    if isinstance(on, exp.Expr):
+        parts += ["ON", _sql(on, dialect)]
+    using = join.args.get("using")
+    if using:
+        parts += ["USING", ", ".join(_sql(u, dialect) for u in using)]
+    return " ".join(p for p in parts if p)
 
 
 def _clauses(tree: exp.Expr, dialect: str) -> dict[str, Counter[str]]:
-    """Each SELECT's filters (WHERE, HAVING, QUALIFY, LIMIT), joins and groupings (GROUP BY, DISTINCT) as SQL."""
+    """Each SELECT's filters (WHERE, HAVING, QUALIFY, LIMIT) and groupings (GROUP BY, DISTINCT), and every join,
+    as SQL."""
     found: dict[str, Counter[str]] = {kind: Counter() for kind in LOGIC_KINDS}
     query = _query(tree)
     if query is None:
@@ -105,13 +138,14 @@ def _clauses(tree: exp.Expr, dialect: str) -> dict[str, Counter[str]]:
         limit = select.args.get("limit")
         if isinstance(limit, exp.Expr):
             found[FILTER][_sql(limit, dialect)] += 1
-        for join in select.args.get("joins") or []:
-            found[JOIN][_sql(join, dialect)] += 1
         group = select.args.get("group")
         if isinstance(group, exp.Expr):
             found[GROUP_BY][_sql(group, dialect)] += 1
         if select.args.get("distinct") is not None:
             found[GROUP_BY]["distinct"] += 1
+    # joins anywhere, also inside a parenthesised FROM
+    for join in query.find_all(exp.Join):
+        found[JOIN][_join(join, dialect)] += 1
     return found
 
 

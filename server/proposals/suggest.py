@@ -131,7 +131,8 @@ def _case_values(new: Shape, column: str, out: _Suggestions) -> None:
         results = [branch.args.get("true") for branch in case.args.get("ifs") or []] + [case.args.get("default")]
         values = [r.this for r in results if isinstance(r, exp.Literal) and r.is_string]
         if values and len(values) == len(results):
-            out.add(SuggestedTest(test="accepted_values", column=column, arguments={"values": list(dict.fromkeys(values))},
+            out.add(SuggestedTest(test="accepted_values", column=column,
+                                  arguments={"values": list(dict.fromkeys(values))},
                                   reason=f"{column} is a CASE over fixed values"))
         return
 

@@ -4,9 +4,7 @@ HTTP refuses to start without a policy that can authenticate callers, unless `no
 a loopback host. The Starlette app can carry extra governed endpoints (e.g. POST /api/v1/lineage).
 """
 
-import getpass
 import ipaddress
-import os
 from collections.abc import Sequence
 
 import uvicorn
@@ -19,18 +17,12 @@ from server.app import build_mcp_server
 from server.endpoints import GovernedEndpoint, governed_endpoint
 from server.errors import ServeRefusedError
 from server.governance.auth import Authenticator
-from server.governance.principal import Principal
+from server.governance.principal import Principal, local_principal_name
 from server.http_auth import PolicyTokenVerifier, auth_settings, current_http_principal, request_principal
 from server.runtime import Runtime
 from server.tools.registry import TOOL_SPECS, ToolSpec
 
-PRINCIPAL_ENV = "DATAGRAPH_PRINCIPAL"
 MCP_PATH = "/mcp"
-
-
-def local_principal_name(explicit: str | None = None) -> str:
-    """--principal, else DATAGRAPH_PRINCIPAL, else the operating-system user."""
-    return explicit or os.environ.get(PRINCIPAL_ENV) or getpass.getuser()
 
 
 def is_loopback(host: str) -> bool:

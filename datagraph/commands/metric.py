@@ -25,7 +25,7 @@ from server.feedback.store import open_feedback_store
 from server.governance.audit import open_audit_log
 from server.governance.policy import load_policy
 from server.tools.names import ToolName
-from server.transport import local_principal_name
+from server.governance.principal import local_principal_name
 
 feedback_app = typer.Typer(
     help="Feedback on answers: submit it, and review it (stewards) so that it changes future answers.",

@@ -30,7 +30,7 @@ from server.proposals.review import load, present
 from server.proposals.store import proposal_store
 from server.tools.names import ToolName
 from server.tools.schemas.changes import Proposal, ProposalStatus
-from server.transport import local_principal_name
+from server.governance.principal import local_principal_name
 
 app = typer.Typer(
     help="Change proposals: list and read them, approve or reject them (reviewers), export approved ones.",

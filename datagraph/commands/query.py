@@ -38,7 +38,7 @@ def call_tool(settings: Settings, tool: ToolName, arguments: dict[str, Any], pri
     from server.governed import governed
     from server.runtime import build_runtime
     from server.tools.registry import TOOL_SPECS
-    from server.transport import local_principal_name
+    from server.governance.principal import local_principal_name
 
     spec = next(s for s in TOOL_SPECS if s.name is tool)
     with open_store(settings, read_only=True) as store:

@@ -12,7 +12,6 @@ from rich.table import Table
 from graph_schema.config import Settings, load_settings
 from graph_schema.errors import DatagraphError
 from graph_schema.store import GraphStore, open_store
-from graph_schema.vector.sync import sync_snapshot_index
 from ingestors.common.errors import BadInputError
 from ingestors.common.outcome import IngestResult
 
@@ -62,6 +61,9 @@ def index_for_search(store: GraphStore, settings: Settings, console: Console, *,
     The graph is already committed: a failure here is a warning, and the server builds a missing index
     on first use.
     """
+    # Imported here: the vector stack costs every CLI start half a second, and only ingests need it.
+    from graph_schema.vector.sync import sync_snapshot_index
+
     try:
         if quiet:
             sync_snapshot_index(store, settings)

@@ -9,7 +9,8 @@ from starlette.routing import Route
 from server.errors import ServeRefusedError
 from server.governance.policy import load_policy
 from server.runtime import Runtime
-from server.transport import build_http_app, is_loopback, local_principal_name
+from server.governance.principal import local_principal_name
+from server.transport import build_http_app, is_loopback
 from tests.server.conftest import new_token
 
 

@@ -46,8 +46,10 @@ VALUE_KINDS = (EdgeKind.COLUMN_FEEDS, EdgeKind.FEEDS)
 ASSET_KINDS = (EdgeKind.FEEDS, EdgeKind.HAS_FIELD)
 AGAINST = (EdgeKind.CONTAINS,)
 FIELD_KINDS = frozenset({NodeKind.MEASURE, NodeKind.DIMENSION, NodeKind.ENTITY, NodeKind.FIELD})
-# Readers that take a whole dataset and do not say which of its columns they use.
+# Readers of a dataset that hold fields: whether they are affected is decided field by field.
 _FIELD_HOLDERS = frozenset({NodeKind.SEMANTIC_MODEL, NodeKind.EXPLORE})
+# What filters, joins or groups rows: warehouse columns, and BI fields in an explore's joins.
+SHAPING_KINDS = frozenset({NodeKind.COLUMN, NodeKind.FIELD})
 
 Visible = Callable[[Node], bool]
 
@@ -184,7 +186,7 @@ class _Impact:
         self._holders(hops, effects)
         shaping = [(column.id, origin)]
         if kind != "rename_column":
-            shaping += [(h.id, effects[h.id][0]) for h in hops if h.kind is NodeKind.COLUMN and h.id in effects]
+            shaping += [(h.id, effects[h.id][0]) for h in hops if h.kind in SHAPING_KINDS and h.id in effects]
         self._shaping(shaping, positions, type_change)
         dataset = dataset_id_of(column)
         consumer_effect = BREAKS if kind in ("drop_column", "rename_column") else AT_RISK
@@ -193,7 +195,8 @@ class _Impact:
         renamed = kind == "rename_column"
         self._dataset_consumers(touched, follow_unknown=not renamed, of_findings=not renamed)
         self._rows_change_closures()
-        if not renamed:  # a dimension keeps its name when the column under it is renamed
+        if not renamed:  # fields and dimensions keep their names when the column under them is renamed
+            self._explores()
             self._semantic_refs()
 
     def _effects(self, origin_id: str, origin: Effect, hops: list[Hop], type_change: TypeChange | None
@@ -322,6 +325,19 @@ class _Impact:
                     reads = f"{node.kind.value} {node.name}: {self._short_reason(hop.id)}"
                     self.offer(Finding(holder.id, effect, hop.distance, hop.path + (holder.id,), reads,
                                        self._holder_action(holder.id, hop)))
+
+    def _explores(self) -> None:
+        """Explores that join an affected BI view (a view feeds the explores it is joined into)."""
+        views = [f for f in self.findings.values()
+                 if f.id in self.nodes and self.nodes[f.id].kind is NodeKind.SEMANTIC_MODEL]
+        for view in sorted(views, key=lambda f: (f.distance, f.id)):
+            for found in self.store.neighbours(view.id, Direction.DOWNSTREAM, [EdgeKind.FEEDS]):
+                if found.node.kind is not NodeKind.EXPLORE:
+                    continue
+                self.nodes.setdefault(found.node.id, found.node)
+                verb = "breaks" if view.effect.severity is Severity.BREAKING else "may change"
+                self.offer(Finding(found.node.id, Effect(view.effect.severity), view.distance + 1,
+                                   view.path + (found.node.id,), f"joins view {self.name(view.id)}, which {verb}"))
 
     def _short_reason(self, node_id: str) -> str:
         finding = self.findings.get(node_id)
@@ -503,7 +519,7 @@ class _Impact:
                                self._how(self.nodes[hop.id], hop.via) + consequence))
         self._holders(hops, effects)
         positions = {c.id: (0, base + (c.id,)) for c in columns} | {h.id: (h.distance, h.path) for h in hops}
-        self._shaping([(c.id, BREAKS) for c in columns] + [(h.id, BREAKS) for h in hops if h.kind is NodeKind.COLUMN],
+        self._shaping([(c.id, BREAKS) for c in columns] + [(h.id, BREAKS) for h in hops if h.kind in SHAPING_KINDS],
                       positions, None)
         for found in self.store.neighbours(target.id, Direction.DOWNSTREAM, [EdgeKind.FEEDS]):
             reader = found.node
@@ -518,6 +534,7 @@ class _Impact:
                                        f"{self._link(hop)}, which is defined on {target.name}"))
         self._dataset_consumers({}, follow_unknown=True)
         self._rows_change_closures()
+        self._explores()
         self._semantic_refs()
 
     def rename_asset(self) -> None:

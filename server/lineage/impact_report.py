@@ -20,6 +20,9 @@ from server.tools.schemas.lineage import (
 )
 
 HIDDEN = "(hidden)"
+# Where ingestors record the node that holds a field: dbt semantic model, LookML view, Superset dataset,
+# Metabase card, explore.
+_HOLDER_PROPS = ("semantic_model", "view", "dataset", "card", "explore")
 
 _RULES = {
     "drop_column": "breaking: everything that reads the column, directly or through derived columns, fields and "
@@ -127,8 +130,11 @@ def _holder_id(node: Node) -> str | None:
     owner = dataset_id_of(node)
     if owner is not None:
         return owner
-    holder = node.props.get("semantic_model") or node.props.get("explore")
-    return holder if isinstance(holder, str) and holder else None
+    for key in _HOLDER_PROPS:
+        holder = node.props.get(key)
+        if isinstance(holder, str) and ":" in holder:
+            return holder
+    return None
 
 
 def _owners(nodes: dict[str, Node], node: Node) -> list[str]:

@@ -283,8 +283,9 @@ class EmbeddedStore(GraphStore):
         if not node_ids:
             return {}
         if len(node_ids) <= POINT_LOOKUP_MAX:
+            # UNWIND + a primary-key match is a point lookup per id; `WHERE n.id IN $ids` scans every node.
             rows = self._query(
-                "MATCH (n:Node) WHERE n.id IN $ids RETURN " + ", ".join(f"n.{c}" for c in NODE_COLUMNS),
+                "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN " + ", ".join(f"n.{c}" for c in NODE_COLUMNS),
                 {"ids": sorted(node_ids)},
             )
             return {r[0]: StoredNode(*r) for r in rows}

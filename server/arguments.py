@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from server.errors import InvalidArgumentsError
+from server.governance.redaction import bound_depth
 from server.tools.schemas.common import ToolInput
 
 _MAX_REPORTED = 3
@@ -23,14 +24,33 @@ def _pre_parse(model: type[ToolInput], arguments: dict[str, Any]) -> dict[str, A
         if isinstance(value, str) and value[:1] in ("[", "{") and not _wants_text(model, key):
             try:
                 decoded = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # too deeply nested text is left for validation to refuse
                 continue
             if isinstance(decoded, list | dict):
                 parsed[key] = decoded
     return parsed
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether `value` holds text JSON can escape but UTF-8 cannot encode (half of a surrogate pair)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
 def parse_arguments(model: type[ToolInput], arguments: dict[str, Any]) -> ToolInput:
+    arguments = bound_depth(arguments)
+    broken = [str(key) for key, value in arguments.items() if _has_lone_surrogate(key) or _has_lone_surrogate(value)]
+    if broken:
+        raise InvalidArgumentsError(f"{broken[0]}: text is not valid unicode (a lone surrogate)")
     try:
         return model.model_validate(_pre_parse(model, arguments))
     except ValidationError as exc:

@@ -21,6 +21,7 @@ from server.budget import fit_to_budget, json_size
 from server.errors import AuditUnavailableError, DeniedError, ToolCallError
 from server.governance.audit_models import AuditRecord, Decision, Outcome
 from server.governance.policy_models import ToolLimits
+from server.governance.redaction import bound_depth
 from server.governance.principal import ANONYMOUS, Principal
 from server.paging import cut_page, decode_cursor, question_fingerprint
 from server.runtime import Runtime
@@ -65,7 +66,7 @@ def governed(spec: ToolSpec, runtime: Runtime, transport: str, resolve_principal
                 role=result.principal.role,
                 transport=transport,
                 tool=spec.name.value,
-                arguments=arguments,
+                arguments=bound_depth(arguments),
                 decision=result.decision,
                 outcome=result.outcome,
                 error=result.error,

@@ -16,7 +16,7 @@ from server.governance.audit_postgres import PostgresAuditStore
 from server.governance.audit_sql import COLUMNS
 from server.governance.audit_sqlite import SqliteAuditStore
 from server.governance.chain import verify_chain
-from server.governance.redaction import MAX_STRING, redact_arguments
+from server.governance.redaction import MAX_STRING, redact_arguments, storable
 
 AUDIT_FILE = "audit.sqlite"
 
@@ -46,7 +46,9 @@ class AuditLog:
 
     def append(self, record: AuditRecord) -> AuditEntry:
         """Seal `record` (arguments redacted) as the next entry; AuditUnavailableError if it cannot be stored."""
-        safe = record.model_copy(update={"arguments": redact_arguments(record.arguments, self._max_string)})
+        arguments = redact_arguments(record.arguments, self._max_string)
+        error = storable(record.error) if record.error is not None else None
+        safe = record.model_copy(update={"arguments": arguments, "error": error})
         return self.store.append(safe)
 
     def query(self, query: AuditQuery) -> AuditPage:

@@ -15,7 +15,7 @@ class AuditLogInput(ToolInput):
     since: datetime | None = Field(default=None, description="Only calls at or after this time (ISO 8601).")
     limit: int = Field(default=50, ge=1, le=500, description="Most entries to return (newest first).")
     cursor: int | None = Field(
-        default=None, ge=1, description="`next_cursor` of the previous page, to read older entries."
+        default=None, ge=1, le=2**63 - 1, description="`next_cursor` of the previous page, to read older entries."
     )
 
 

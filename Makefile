@@ -17,7 +17,7 @@ install: $(INSTALL_STAMP)
 
 $(INSTALL_STAMP): pyproject.toml
 	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check -e '.[test,demo]'
 	rm -f $(VENV)/.datagraph-install-*
 	touch $@
 

@@ -11,8 +11,7 @@ Targets: embedded p95 <= 10 ms, Neo4j p95 <= 50 ms.
 """
 
 import argparse
-import json
-import platform
+import os
 import random
 import statistics
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _results import machine, write_results  # noqa: E402
 from graph_schema.kinds import EdgeKind, NodeKind  # noqa: E402
 from graph_schema.models import Edge, Node  # noqa: E402
 from graph_schema.store import Direction  # noqa: E402
@@ -91,8 +91,10 @@ def open_backend(name: str, stack: ExitStack) -> GraphStore:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         return stack.enter_context(EmbeddedStore(folder / "graph"))
     from graph_schema.store.neo4j_store import Neo4jStore
-    from tests.support.neo4j import neo4j_test_server, wipe_neo4j
+    from tests.support.neo4j import HEAP_ENV, neo4j_test_server, wipe_neo4j
 
+    # One run is one transaction: a million edges need more heap than the test suite's Neo4j has.
+    os.environ.setdefault(HEAP_ENV, "8g")
     server = stack.enter_context(neo4j_test_server())
     wipe_neo4j(server)
     return stack.enter_context(
@@ -114,7 +116,7 @@ def main() -> None:
     print(f"estate: {len(nodes):,} nodes, {len(edges):,} edges (generated in {time.perf_counter() - t0:.1f} s)")
     results: dict = {
         "benchmark": "graph_traversal",
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": _cpus()},
+        "machine": machine(),
         "estate": {"nodes": len(nodes), "edges": len(edges), "layers": LAYERS, "fanout": args.fanout},
         "backends": {},
     }
@@ -130,16 +132,8 @@ def main() -> None:
             f"~{figures['closure_mean_nodes']:.0f} nodes) p50 {figures['closure_p50_ms']:.1f} ms, "
             f"p95 {figures['closure_p95_ms']:.1f} ms (target ≤ {TARGETS_MS[name]:.0f} ms)"
         )
-    out = REPO / "bench" / "results" / "graph_traversal.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    out = write_results("graph_traversal", results, same_run_keys=("estate",))
     print(f"written to {out.relative_to(REPO)}")
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 0
 
 
 if __name__ == "__main__":

@@ -12,8 +12,6 @@ Targets: embedded p95 <= 10 ms, Neo4j p95 <= 50 ms.
 """
 
 import argparse
-import json
-import platform
 import random
 import statistics
 import sys
@@ -26,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from _results import machine, write_results  # noqa: E402
 from graph_traversal import LAYERS, estate, open_backend, percentile  # noqa: E402
 
 from graph_schema.models import Edge, Node  # noqa: E402
@@ -123,7 +122,7 @@ def main() -> None:
     print(f"estate: {len(nodes):,} nodes, {len(edges):,} edges; {args.queries} queries each at depth {args.depth}")
     results: dict = {
         "benchmark": "lineage_queries",
-        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": _cpus()},
+        "machine": machine(),
         "estate": {"nodes": len(nodes), "edges": len(edges), "layers": LAYERS, "fanout": args.fanout},
         "depth": args.depth,
         "queries": args.queries,
@@ -146,16 +145,8 @@ def main() -> None:
         print(f"{name} (load {load_s:.0f} s, target p95 <= {target:.0f} ms)")
         for query, f in figures.items():
             print(f"  {query:<22} p50 {f['p50_ms']:>8.1f} ms   p95 {f['p95_ms']:>8.1f} ms   ~{f['mean_items']:.0f} items")
-    out = REPO / "bench" / "results" / "lineage_queries.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    out = write_results("lineage_queries", results, same_run_keys=("estate",))
     print(f"written to {out.relative_to(REPO)}")
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from mcp_types import CallToolResult
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from datagraph.estate.build import SHOP_PROJECT, build_project  # noqa: E402
 from graph_schema.config import Settings  # noqa: E402
 from graph_schema.store import open_store  # noqa: E402
 from graph_schema.vector.embeddings import Embedder  # noqa: E402
@@ -38,13 +39,12 @@ from server.tools.names import ToolName  # noqa: E402
 from server.tools.registry import TOOL_SPECS  # noqa: E402
 from server.tools.schemas.metrics import ResolveMetricOutput  # noqa: E402
 from tests.resolve.question_set import judge, load_cases  # noqa: E402
-from tests.support.dbt_build import build_shop_project  # noqa: E402
-from tests.support.saas_build import build_saas_project  # noqa: E402
+from tests.support.saas_build import SAAS_PROJECT  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "resolve.json"
 TARGET_P95_MS = 50.0
 TARGET_ACCURACY = 0.95
-BUILDERS = {"shop": build_shop_project, "saas": build_saas_project}
+PROJECTS = {"shop": SHOP_PROJECT, "saas": SAAS_PROJECT}
 CALLER = Principal(name="bench", role="local")
 # The built-in policy's rate limit would refuse a benchmark's calls after two minutes' worth.
 POLICY = """
@@ -70,9 +70,9 @@ def run(rounds: int, work: Path) -> dict:
     policy_file = work / "policy.yaml"
     policy_file.write_text(POLICY)
     policy = load_policy(policy_file)
-    for project, build in BUILDERS.items():
+    for project, dbt_project in PROJECTS.items():
         started = time.perf_counter()
-        path = build(work / project / "dbt", cache_dir=work / "dbt-cache")
+        path = build_project(dbt_project, work / project / "dbt", cache_dir=work / "dbt-cache")
         settings = Settings(home=work / project / "home")
         with open_store(settings) as store:
             ingest_dbt_project(path, store, workers=1)

@@ -85,13 +85,33 @@ def test_config_file_is_read_and_environment_wins(tmp_path):
     assert json.loads(from_env.stdout)["location"] == str(tmp_path / "from-env" / "graph")
 
 
-def test_demo_then_status_show_the_same_snapshot(tmp_path):
-    demo = datagraph("demo", home=tmp_path)
+def test_demo_answers_from_the_estate_it_built_and_status_shows_it(tmp_path, request):
+    # the shop build the other tests cache, so that dbt builds the estate once per machine
+    cache = request.config.cache.mkdir("shop_dbt_build") if request.config.cache is not None else tmp_path / "cache"
+    demo = datagraph("demo", "--build-cache", str(cache), home=tmp_path, env={"COLUMNS": "200"})
     assert demo.returncode == 0, demo.stderr
-    assert "shop.marts.revenue_by_country" in demo.stdout
+    out = demo.stdout
+    # a metric resolved, with its definition and where it is computed
+    assert "resolved: Net Revenue (metric:dbt.shop.net_revenue)" in out
+    assert "definition: Revenue after order discounts" in out
+    assert "computed as sum(net_amount) from dataset:duckdb://shop/shop.analytics.fct_orders" in out
+    # a column traced to the operational database the loader copies, with the transformations on the way
+    assert "int_orders_enriched.net_amount → fct_orders.net_amount (passthrough)" in out
+    assert "orders.discount_cents → raw_orders.discount_cents (passthrough)" in out
+    # an impact with breaking items, their reasons and owners, across dbt and the BI tools
+    assert "breaking metric shop.net_revenue" in out and "owners: finance-data@shop.example" in out
+    assert "breaking dashboard superset.sales-overview" in out
+    # the deploy's regression: the filter that changed, in the run that saw it
+    assert "int_customer_events_unioned: SQL changed" in out and "of dbt:shop at " in out
+    assert "+    where order_status not in ('placed', 'returned')" in out
+    assert "int_orders_enriched: column gift_card_amount removed" in out
     status = datagraph("status", "--json", home=tmp_path)
     stats = json.loads(status.stdout)
     assert stats["backend"] == "embedded"
-    assert stats["nodes"] > 0 and stats["current_run"]["source"].startswith(("demo:", "dbt:"))
-    again = datagraph("demo", home=tmp_path)
+    assert stats["nodes_by_kind"]["dashboard"] >= 4 and stats["nodes_by_kind"]["metric"] >= 10
+    assert stats["current_run"]["source"] == "catalog:duckdb://shop/shop"
+    # a second demo on the same home answers the same regression, not the history of the first
+    again = datagraph("demo", "--build-cache", str(cache), home=tmp_path, env={"COLUMNS": "200"})
     assert again.returncode == 0, again.stderr
+    assert "-    where order_status not in ('placed', 'returned')" not in again.stdout
+    assert "+    where order_status not in ('placed', 'returned')" in again.stdout

@@ -1,6 +1,6 @@
 """Impact that reaches Looker: the shop's dbt project and its LookML project in one graph, on both backends.
 
-Expected sets are written from the LookML files (tests/fixtures/lookml/shop_looker): views are semantic
+Expected sets are written from the LookML files (datagraph/estate/lookml/shop_looker): views are semantic
 models whose fields read mart columns, explores join views, dashboard tiles read explore fields. Only the
 Looker part of each answer is compared here; the dbt part is what impact_scenarios.yaml checks.
 """

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from datagraph.estate.build import SHOP_PROJECT
+from datagraph.estate.deploy import DEPLOY, FILTER_AFTER, FILTER_BEFORE, rebuilt_copy
 from graph_schema.config import Settings
 from graph_schema.ids import column_id, make_id
 from graph_schema.kinds import EdgeKind, NodeKind
@@ -19,15 +21,7 @@ from server.tools.names import ToolName
 from server.tools.recent_changes import recent_changes
 from server.tools.schemas import RecentChangesInput, RecentChangesOutput
 from tests.lineage.labels import label
-from tests.lineage.rebuild import Edit, rebuilt_copy
 
-FILTER_BEFORE = "where order_status <> 'placed'"
-FILTER_AFTER = "where order_status not in ('placed', 'returned')"
-DEPLOY = [
-    Edit("models/intermediate/int_customer_events_unioned.sql", FILTER_BEFORE, FILTER_AFTER),
-    Edit("models/intermediate/int_orders_enriched.sql",
-         "        coalesce(payments.gift_card_amount, 0) as gift_card_amount,\n", ""),
-]
 BOTH = {
     ("int_customer_events_unioned", "sql_changed", None),
     ("int_orders_enriched", "sql_changed", None),
@@ -42,8 +36,9 @@ ORDERS_ONLY = {
 @pytest.fixture(scope="module")
 def deployed_project(shop_project: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
                      ) -> Path:
-    cache = request.config.cache.mkdir("shop_dbt_deploy") if request.config.cache is not None else None
-    return rebuilt_copy(shop_project, DEPLOY, tmp_path_factory.mktemp("deploy"), cache_dir=cache)
+    # the shop build's cache: `datagraph demo`'s test rebuilds the same deploy there
+    cache = request.config.cache.mkdir("shop_dbt_build") if request.config.cache is not None else None
+    return rebuilt_copy(shop_project, SHOP_PROJECT, DEPLOY, tmp_path_factory.mktemp("deploy"), cache_dir=cache)
 
 
 def changed(answer: RecentChangesOutput) -> set[tuple[str, str, str | None]]:

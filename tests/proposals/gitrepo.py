@@ -5,7 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.support.dbt_build import FIXTURE_PROJECT
+from datagraph.estate import SHOP_DBT_DIR as FIXTURE_PROJECT
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Repo Owner",

@@ -1,6 +1,6 @@
 """The shop project's model files, and edits of them that proposals make."""
 
-from tests.support.dbt_build import FIXTURE_PROJECT
+from datagraph.estate import SHOP_DBT_DIR as FIXTURE_PROJECT
 
 MODEL_FILES = {
     "stg_orders": "models/staging/stg_orders.sql",

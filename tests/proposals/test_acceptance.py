@@ -25,7 +25,7 @@ from tests.cli.serve_process import cli_command, cli_env
 from tests.proposals.conftest import REVIEW_POLICY
 from tests.proposals.gitrepo import git, make_repo, state
 from tests.proposals.sql_edits import edit, without_shipping_amount
-from tests.support.dbt_build import DATABASE_FILE
+from datagraph.estate.build import SHOP_PROJECT
 
 pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
@@ -46,7 +46,7 @@ def dbt_build(project: Path) -> dict[str, str]:
     """`dbt build` (seeds are in the database already) as the fixture build runs it; status per node name."""
     (project / "profiles.yml").write_text(
         "shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: '{(project / DATABASE_FILE).as_posix()}'\n      schema: main\n      threads: 2\n"
+        f"      path: '{(project / SHOP_PROJECT.database_file).as_posix()}'\n      schema: main\n      threads: 2\n"
     )
     env = {
         **os.environ,

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from datagraph.estate.build import SHOP_PROJECT, build_project
 from graph_schema.config import Settings
 from graph_schema.store import open_store
 from graph_schema.vector.embeddings import Embedder
 from graph_schema.vector.sync import sync_snapshot_index
 from ingestors.dbt.ingest import ingest_dbt_project
-from tests.support.dbt_build import build_shop_project
-from tests.support.saas_build import build_saas_project
+from tests.support.saas_build import SAAS_PROJECT
 
-DATABASES = {"shop": "shop.duckdb", "saas": "saas.duckdb"}
+PROJECTS = {"shop": SHOP_PROJECT, "saas": SAAS_PROJECT}
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Project:
 
     @property
     def database(self) -> Path:
-        return self.path / DATABASES[self.name]
+        return self.path / PROJECTS[self.name].database_file
 
     @property
     def settings(self) -> Settings:
@@ -43,8 +43,7 @@ def embedder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 def _project(name: str, request: pytest.FixtureRequest, tmp: Path, embedder: Embedder) -> Project:
     cache = request.config.cache.mkdir(f"{name}_dbt_build") if request.config.cache is not None else None
-    build = build_shop_project if name == "shop" else build_saas_project
-    path = build(tmp / "dbt", cache_dir=cache)
+    path = build_project(PROJECTS[name], tmp / "dbt", cache_dir=cache)
     project = Project(name, path, tmp / "home")
     with open_store(project.settings) as store:
         ingest_dbt_project(path, store, workers=1)

@@ -3,7 +3,7 @@ a `country` table whose name its columns share, and a secret model for scope tes
 
 from pathlib import Path
 
-from datagraph.sample_estate import SOURCE, sample_estate
+from tests.support.small_graph import SOURCE, sample_estate
 from graph_schema.config import Settings
 from graph_schema.ids import column_id
 from graph_schema.kinds import EdgeKind, NodeKind

@@ -43,8 +43,10 @@ DOCKER_PROBE_TIMEOUT_S = 10.0
 # The harness runs with auth disabled and accepts any credentials; these are what clients send.
 HARNESS_USER = "neo4j"
 HARNESS_PASSWORD = "neo4j-test"
+# The heap bounds how large one transaction (one ingestion run) may be; benchmarks load a million edges
+# in one run and raise it with DATAGRAPH_TEST_NEO4J_HEAP.
+HEAP_ENV = "DATAGRAPH_TEST_NEO4J_HEAP"
 JVM_OPTIONS = (
-    "-Xmx2g",
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
     # Neo4j reaches into these JDK internals for direct I/O; without the opens it logs warnings and slows.
@@ -175,7 +177,8 @@ def _start_harness(stack: contextlib.ExitStack) -> Neo4jConnection:
     log_path = work_dir / "launcher.log"
     log = stack.enter_context(log_path.open("w", encoding="utf-8"))
     process = subprocess.Popen(
-        [java, *JVM_OPTIONS, "-cp", classpath, LAUNCHER_CLASS, str(work_dir / "store")],
+        [java, f"-Xmx{os.environ.get(HEAP_ENV, '2g')}", *JVM_OPTIONS, "-cp", classpath, LAUNCHER_CLASS,
+         str(work_dir / "store")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log,

@@ -1,7 +1,5 @@
-"""A small online-shop estate built through the graph models: raw tables, dbt-style models, a dashboard.
-
-It is what `datagraph demo` ingests when no richer sample is available, and it uses the same ids and
-naming as real ingestion, so every answer it gives comes from the graph, not from this file.
+"""A small hand-made online-shop graph built through the graph models: raw tables, dbt-style models, a
+dashboard. Tests build it in milliseconds; it uses the same ids and naming as real ingestion.
 """
 
 from graph_schema.ids import column_id

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dbt_build import build_shop_project
+from datagraph.estate.build import SHOP_PROJECT, build_project
 
 
 @pytest.fixture(scope="session")
 def shop_project(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
     cache = request.config.cache.mkdir("shop_dbt_build") if request.config.cache is not None else None
-    return build_shop_project(tmp_path_factory.mktemp("dbt"), cache_dir=cache)
+    return build_project(SHOP_PROJECT, tmp_path_factory.mktemp("dbt"), cache_dir=cache)

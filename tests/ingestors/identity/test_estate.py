@@ -21,22 +21,22 @@ from ingestors.lookml.ingest import ingest_lookml
 from ingestors.metabase.ingest import ingest_metabase
 from ingestors.openlineage.ingest import ingest_openlineage_file
 from ingestors.superset.ingest import ingest_superset
-from tests.support.dbt_build import DATABASE_FILE
+from datagraph.estate import LOOKML_PROJECT, METABASE_EXPORT, OPENLINEAGE_EVENTS, SUPERSET_EXPORT
+from datagraph.estate.build import SHOP_PROJECT
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SHOP = "dataset:duckdb://shop/shop"
 FLOW = [EdgeKind.COLUMN_FEEDS, EdgeKind.FEEDS, EdgeKind.CONTAINS]
 
 
 def ingest_bi(store: GraphStore, shop_project: Path, home: Path) -> list[IngestResult]:
-    warehouse = f"duckdb:///{shop_project / DATABASE_FILE}"
+    warehouse = f"duckdb:///{shop_project / SHOP_PROJECT.database_file}"
     return [
         ingest_catalog(warehouse, store),
-        ingest_openlineage_file(FIXTURES / "openlineage" / "shop_loads.ndjson", store, home),
-        ingest_lookml(FIXTURES / "lookml" / "shop_looker", store,
+        ingest_openlineage_file(OPENLINEAGE_EVENTS, store, home),
+        ingest_lookml(LOOKML_PROJECT, store,
                       LookmlConfig(connections={"shop_warehouse": warehouse})),
-        ingest_superset(FIXTURES / "superset" / "shop_export", store),
-        ingest_metabase(FIXTURES / "metabase" / "shop_export.json", store),
+        ingest_superset(SUPERSET_EXPORT, store),
+        ingest_metabase(METABASE_EXPORT, store),
     ]
 
 

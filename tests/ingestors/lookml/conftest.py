@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from datagraph.estate import LOOKML_PROJECT
 from graph_schema.config import load_settings
 from graph_schema.store import GraphStore, open_store
 from ingestors.lookml.config import LookmlConfig
 
-PROJECT = Path(__file__).resolve().parents[2] / "fixtures" / "lookml" / "shop_looker"
+PROJECT = LOOKML_PROJECT
 # the file dbt builds the shop into: its catalog, and so its namespace, is `shop`
 SHOP_CONNECTION = LookmlConfig(connections={"shop_warehouse": "duckdb:///warehouse/shop.duckdb"})
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from datagraph.estate import METABASE_EXPORT
 from graph_schema.config import load_settings
 from graph_schema.store import GraphStore, open_store
 
-EXPORT = Path(__file__).resolve().parents[2] / "fixtures" / "metabase" / "shop_export.json"
+EXPORT = METABASE_EXPORT
 
 
 @pytest.fixture

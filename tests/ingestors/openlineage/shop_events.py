@@ -1,6 +1,6 @@
 """The shop estate's loader events, built with the openlineage-python client and serialised by it.
 
-The fixture `tests/fixtures/openlineage/shop_loads.ndjson` is this module's output: a sync tool copies the
+The fixture `datagraph/estate/openlineage/shop_loads.ndjson` is this module's output: a sync tool copies the
 shop's operational PostgreSQL tables into the warehouse's `raw` schema (the tables the dbt project reads as
 sources), and an orchestrated task lands the clickstream from object storage. Regenerate it with
 `python -m tests.ingestors.openlineage.shop_events`.
@@ -23,7 +23,9 @@ from openlineage.client.generated import (
 )
 from openlineage.client.serde import Serde
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "openlineage" / "shop_loads.ndjson"
+from datagraph.estate import OPENLINEAGE_EVENTS
+
+FIXTURE = OPENLINEAGE_EVENTS
 PRODUCER = "https://github.com/fivetran/shop-sync/v1"
 SOURCE_DB = "postgres://shop-db.internal:5432"
 WAREHOUSE = "duckdb://shop"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from datagraph.estate import SUPERSET_EXPORT
 from graph_schema.config import load_settings
 from graph_schema.store import GraphStore, open_store
 
-EXPORT = Path(__file__).resolve().parents[2] / "fixtures" / "superset" / "shop_export"
+EXPORT = SUPERSET_EXPORT
 
 
 def zip_export(folder: Path, target: Path) -> Path:

@@ -34,14 +34,15 @@ test: install
 demo: install
 	$(VENV)/bin/datagraph demo
 
-# Modules named _*.py are helpers the benchmarks import, not benchmarks.
+# Modules named _*.py are helpers the benchmarks import, not benchmarks; _report.py writes BENCHMARKS.md.
 bench: install
 	@set -e; for script in bench/*.py; do \
 		case "$$(basename $$script)" in _*) continue ;; esac; \
 		[ -f "$$script" ] || continue; \
 		echo "== $$script"; \
 		$(VENV_PY) $$script; \
-	done
+	done; \
+	$(VENV_PY) bench/_report.py
 
 lint-imports: install
 	$(VENV)/bin/lint-imports

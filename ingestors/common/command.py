@@ -2,6 +2,7 @@
 print a summary; bad input is one line on stderr and exit code 2, any other refusal exit code 1."""
 
 from collections.abc import Callable
+from typing import TypeVar
 from pathlib import Path
 
 import typer
@@ -19,11 +20,19 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
 ProgressFn = Callable[[int, int], None]
-Ingest = Callable[[GraphStore, Settings, ProgressFn], IngestResult]
+R = TypeVar("R")
 
 
-def run_ingest(label: str, ingest: Ingest, *, home: Path | None, quiet: bool) -> IngestResult:
-    """Run `ingest` against the configured store with a progress bar over `label`; print its summary."""
+def run_ingest(
+    label: str,
+    ingest: Callable[[GraphStore, Settings, ProgressFn], R],
+    *,
+    home: Path | None,
+    quiet: bool,
+    summary: Callable[[R], Table] | None = None,
+) -> R:
+    """Run `ingest` against the configured store with a progress bar over `label`, keep the search index
+    in step, and print the summary (`summary_table` of an IngestResult unless another is given)."""
     console = Console(stderr=True)
     try:
         settings = load_settings(home=home)
@@ -51,7 +60,7 @@ def run_ingest(label: str, ingest: Ingest, *, home: Path | None, quiet: bool) ->
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FAILED) from None
     if not quiet:
-        Console().print(summary_table(result))
+        Console().print((summary or summary_table)(result))  # type: ignore[arg-type]
     return result
 
 

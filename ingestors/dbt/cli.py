@@ -4,19 +4,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph_schema.config import load_settings
-from graph_schema.errors import DatagraphError
-from graph_schema.store import open_store
-from ingestors.common.command import index_for_search
-from ingestors.common.errors import BadInputError
+from ingestors.common.command import run_ingest
 from ingestors.dbt.ingest import IngestOutcome, ingest_dbt_project
-
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
 
 
 def ingest_dbt(
@@ -31,35 +22,13 @@ def ingest_dbt(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Ingest a dbt project's artifacts: models, sources, columns, tests, metrics and column lineage."""
-    console = Console(stderr=True)
-    out = Console()
-    try:
-        settings = load_settings(home=home)
-        with open_store(settings) as store:
-            with Progress(
-                TextColumn("[bold]column lineage"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-                disable=quiet,
-            ) as bar:
-                task = bar.add_task("lineage", total=None)
-
-                def advance(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                outcome = ingest_dbt_project(path, store, authority=authority, progress=advance)
-            index_for_search(store, settings, console, quiet=quiet)
-    except BadInputError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    except DatagraphError as exc:
-        console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_FAILED) from None
-    if not quiet:
-        out.print(summary_table(outcome))
+    run_ingest(
+        "column lineage",
+        lambda store, _settings, advance: ingest_dbt_project(path, store, authority=authority, progress=advance),
+        home=home,
+        quiet=quiet,
+        summary=summary_table,
+    )
 
 
 def summary_table(outcome: IngestOutcome) -> Table:

@@ -91,10 +91,12 @@ def open_backend(name: str, stack: ExitStack) -> GraphStore:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         return stack.enter_context(EmbeddedStore(folder / "graph"))
     from graph_schema.store.neo4j_store import Neo4jStore
-    from tests.support.neo4j import HEAP_ENV, neo4j_test_server, wipe_neo4j
+    from tests.support.neo4j import HEAP_ENV, PAGECACHE_ENV, neo4j_test_server, wipe_neo4j
 
-    # One run is one transaction: a million edges need more heap than the test suite's Neo4j has.
+    # One run is one transaction: a million edges need more heap than the test suite's Neo4j has, and a
+    # page cache that holds the graph, as a production Neo4j would be given.
     os.environ.setdefault(HEAP_ENV, "8g")
+    os.environ.setdefault(PAGECACHE_ENV, "4096")
     server = stack.enter_context(neo4j_test_server())
     wipe_neo4j(server)
     return stack.enter_context(

@@ -46,6 +46,8 @@ HARNESS_PASSWORD = "neo4j-test"
 # The heap bounds how large one transaction (one ingestion run) may be; benchmarks load a million edges
 # in one run and raise it with DATAGRAPH_TEST_NEO4J_HEAP.
 HEAP_ENV = "DATAGRAPH_TEST_NEO4J_HEAP"
+# Page cache in MiB; a graph that does not fit in it reads from disk on every traversal.
+PAGECACHE_ENV = "DATAGRAPH_TEST_NEO4J_PAGECACHE_MB"
 JVM_OPTIONS = (
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
@@ -177,7 +179,9 @@ def _start_harness(stack: contextlib.ExitStack) -> Neo4jConnection:
     log_path = work_dir / "launcher.log"
     log = stack.enter_context(log_path.open("w", encoding="utf-8"))
     process = subprocess.Popen(
-        [java, f"-Xmx{os.environ.get(HEAP_ENV, '2g')}", *JVM_OPTIONS, "-cp", classpath, LAUNCHER_CLASS,
+        [java, f"-Xmx{os.environ.get(HEAP_ENV, '2g')}",
+         f"-Ddatagraph.pagecache.mb={int(os.environ.get(PAGECACHE_ENV, '256'))}", *JVM_OPTIONS,
+         "-cp", classpath, LAUNCHER_CLASS,
          str(work_dir / "store")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

@@ -38,7 +38,9 @@ public final class HarnessLauncher {
                 // Port 0: the OS picks a free loopback port, so parallel sessions never collide.
                 .withConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", 0))
                 .withConfig(GraphDatabaseSettings.auth_enabled, false)
-                .withConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                // Small for tests; benchmarks on large graphs raise it (-Ddatagraph.pagecache.mb=...).
+                .withConfig(GraphDatabaseSettings.pagecache_memory,
+                        ByteUnit.mebiBytes(Long.getLong("datagraph.pagecache.mb", 256L)))
                 // The store is thrown away at exit, so durability work is wasted time.
                 .withConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .withConfig(GraphDatabaseSettings.preallocate_store_files, false)

@@ -9,6 +9,7 @@ traversals run over an in-memory adjacency of the (immutable) snapshot, which me
 
 import json
 import threading
+from dataclasses import astuple, fields
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -30,7 +31,8 @@ from graph_schema.store.embedded.layout import Layout, Pointer
 from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reached, RunInfo, StoreStats
 from graph_schema.store.records import StoredEdge, StoredNode
 
-NODE_COLUMNS = ("id", "kind", "name", "qualified_name", "lookup", "sources", "data", "assertions")
+# The columns are StoredNode's fields, in order.
+NODE_COLUMNS = tuple(f.name for f in fields(StoredNode))
 EDGE_COLUMNS = ("from", "to", "kind", "data", "sources", "assertions")
 NODE_SCHEMA = pa.schema([(c, pa.string()) for c in NODE_COLUMNS])
 EDGE_SCHEMA = pa.schema([(c, pa.string()) for c in EDGE_COLUMNS])
@@ -39,10 +41,8 @@ POINT_LOOKUP_MAX = 512
 
 
 def _node_table(records: list[StoredNode]) -> pa.Table:
-    return pa.table(
-        {c: [getattr(r, c) for r in records] for c in NODE_COLUMNS},
-        schema=NODE_SCHEMA,
-    )
+    columns = list(zip(*(astuple(r) for r in records), strict=True)) or [[] for _ in NODE_COLUMNS]
+    return pa.table(dict(zip(NODE_COLUMNS, columns, strict=True)), schema=NODE_SCHEMA)
 
 
 def _edge_table(records: list[StoredEdge]) -> pa.Table:

@@ -160,7 +160,5 @@ def describe_failure(name: str, exc: Exception) -> str:
             return f"[{code}] {exc}"
     if isinstance(exc, DatagraphError):
         return f"[failed] {exc}"
-    if isinstance(exc, NotImplementedError):
-        return f"[not_implemented] '{name}' is not available on this server yet"
     logger.exception("%s crashed", name)
     return f"[internal_error] '{name}' failed unexpectedly; the server log has the details"

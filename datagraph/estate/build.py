@@ -104,7 +104,8 @@ def build_project(project: DbtProject, dest: Path, cache_dir: Path | None = None
 def publish_cached(cached: Path, make: Callable[[Path], object]) -> None:
     """Make a project in a staging folder next to `cached`, then move it there in one rename."""
     cached.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=cached.parent))
+    # Absolute: dbt runs inside the project folder and is handed paths to it.
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=cached.parent)).resolve()
     try:
         work = staging / cached.name
         make(work)
@@ -148,6 +149,7 @@ def write_profile(project: DbtProject, project_dir: Path) -> None:
 
 
 def _build(project: DbtProject, project_dir: Path, step: Step | None) -> None:
+    project_dir = project_dir.resolve()  # dbt runs inside it and is handed paths to it
     write_profile(project, project_dir)
     target = project_dir / "target"
     run_dbt(project_dir, "seed", step=step)

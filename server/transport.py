@@ -1,7 +1,8 @@
 """Serving the MCP app: stdio for one local user, streamable HTTP for many authenticated ones.
 
 HTTP refuses to start without a policy that can authenticate callers, unless `no_auth` is asked for on
-a loopback host. The Starlette app can carry extra governed endpoints (e.g. POST /api/v1/lineage).
+a loopback host. The Starlette app serves the governance page at /ui and can carry extra governed endpoints
+(e.g. POST /api/v1/lineage).
 """
 
 import ipaddress
@@ -21,6 +22,7 @@ from server.governance.principal import Principal, local_principal_name
 from server.http_auth import PolicyTokenVerifier, auth_settings, current_http_principal, request_principal
 from server.runtime import Runtime
 from server.tools.registry import TOOL_SPECS, ToolSpec
+from server.ui.routes import ui_routes
 
 MCP_PATH = "/mcp"
 
@@ -69,7 +71,8 @@ def build_http_app(
     principal_name: str | None = None,
     specs: Sequence[ToolSpec] = TOOL_SPECS,
 ) -> Starlette:
-    """The streamable-HTTP MCP app at /mcp, plus `endpoints` (governed) and `routes` (as given)."""
+    """The streamable-HTTP MCP app at /mcp, the governance page at /ui (its API authenticated and governed
+    like the tools), plus `endpoints` (governed) and `routes` (as given)."""
     check_http_allowed(runtime, host, no_auth)
     if no_auth:
         local = runtime.policy.local_principal(local_principal_name(principal_name))
@@ -93,6 +96,7 @@ def build_http_app(
             governed_endpoint(runtime, endpoint, resolve_request)
         )
     app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, host=host)
+    app.router.routes.extend(ui_routes(runtime, resolve_request, specs))
     app.router.routes.extend(routes)
     return app
 

@@ -1,7 +1,7 @@
 """`datagraph serve`: the MCP server over stdio (one local user) or streamable HTTP (many, authenticated).
 
 The HTTP server also takes OpenLineage run events at POST /api/v1/lineage (role permission
-`ingest_lineage`) and answers GET /healthz for health checks.
+`ingest_lineage`), serves the governance page at /ui (docs/ui.md) and answers GET /healthz for health checks.
 """
 
 import json
@@ -67,7 +67,7 @@ def serve(
                 return
             check_http_allowed(runtime, host, no_auth)
             err.print(
-                f"datagraph MCP server on http://{host}:{port}/mcp "
+                f"datagraph MCP server on http://{host}:{port}/mcp, governance page on http://{host}:{port}/ui "
                 f"(graph: {store.backend}, audit: {runtime.audit.location}, "
                 f"policy: {runtime.policy.source or 'built-in'})",
                 highlight=False,

@@ -54,6 +54,8 @@ class AuditQuery(BaseModel):
     principal: str | None = None
     tool: str | None = None
     since: datetime | None = None
+    until: datetime | None = Field(default=None, description="Only entries written before this time.")
+    outcome: Outcome | None = None
     limit: int = Field(default=50, ge=1, le=10_000)
     cursor: int | None = Field(default=None, ge=1, description="Return entries older than this seq.")
 

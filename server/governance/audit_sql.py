@@ -58,6 +58,12 @@ def query_sql(query: AuditQuery, placeholder: str) -> tuple[str, list[Any]]:
     if query.since is not None:
         where.append(f'"time" >= {placeholder}')
         params.append(format_time(query.since))
+    if query.until is not None:
+        where.append(f'"time" < {placeholder}')
+        params.append(format_time(query.until))
+    if query.outcome is not None:
+        where.append(f'"outcome" = {placeholder}')
+        params.append(query.outcome)
     if query.cursor is not None:
         where.append(f'"seq" < {placeholder}')
         params.append(query.cursor)

@@ -69,7 +69,7 @@ class GraphStore(ABC):
         return self.get_many([node_id]).get(node_id)
 
     def get_many(self, node_ids: Iterable[str]) -> dict[str, Node]:
-        return {i: rec.node() for i, rec in self._load_nodes(set(node_ids)).items()}
+        return {i: Node.model_validate_json(data) for i, data in self._load_node_data(set(node_ids)).items()}
 
     def sources_of(self, node_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The run sources (e.g. `dbt:shop`) that assert each node now, sorted; unknown ids are left out."""
@@ -291,6 +291,10 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _load_nodes(self, node_ids: set[str]) -> dict[str, StoredNode]: ...
+
+    def _load_node_data(self, node_ids: set[str]) -> dict[str, str]:
+        """Each node's merged JSON alone: reads skip the per-source assertions, which can be far larger."""
+        return {i: rec.data for i, rec in self._load_nodes(node_ids).items()}
 
     @abstractmethod
     def _load_edges(self, keys: set[str]) -> dict[str, StoredEdge]: ...

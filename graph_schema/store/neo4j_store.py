@@ -265,6 +265,13 @@ class Neo4jStore(GraphStore):
                 out[row[0]] = StoredNode(*row)
         return out
 
+    def _load_node_data(self, node_ids: set[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for batch in _batches(sorted(node_ids)):
+            for node_id, data in self._run("UNWIND $ids AS i MATCH (n:Asset {id: i}) RETURN n.id, n.data", ids=batch):
+                out[node_id] = data
+        return out
+
     def _load_edges(self, keys: set[str]) -> dict[str, StoredEdge]:
         out: dict[str, StoredEdge] = {}
         for rel, refs in _by_kind([_edge_ref(k) for k in sorted(keys)]).items():
@@ -327,7 +334,14 @@ class Neo4jStore(GraphStore):
             step = f"UNWIND $ids AS i MATCH (a:Asset {{id: i}})-[e{types}]->(b:Asset) "
         else:
             step = f"UNWIND $ids AS i MATCH (b:Asset)-[e{types}]->(a:Asset {{id: i}}) "
-        cypher = step + "RETURN a.id, b.id, b.kind, b.name, toLower(type(e)), e.data ORDER BY b.id, a.id"
+        # One row per newly reached node, for the edge from the least id before it: the engine drops the
+        # edges into nodes already reached, which would otherwise make up most of what crosses the wire.
+        cypher = step + (
+            "WHERE NOT b.id IN $seen "
+            "WITH a, b, e ORDER BY b.id, a.id, type(e) "
+            "WITH b, head(collect([a.id, toLower(type(e)), e.data])) AS first "
+            "RETURN first[0], b.id, b.kind, b.name, first[1], first[2] ORDER BY b.id"
+        )
         paths: dict[str, tuple[str, ...]] = {s: (s,) for s in starts}
         reached: list[Reached] = []
         frontier = list(starts)
@@ -335,7 +349,8 @@ class Neo4jStore(GraphStore):
             if not frontier:
                 break
             next_frontier: list[str] = []
-            for origin, node_id, kind, name, edge_kind, data in query(cypher, {"ids": frontier}):  # type: ignore[arg-type]
+            params = {"ids": frontier, "seen": list(paths)}
+            for origin, node_id, kind, name, edge_kind, data in query(cypher, params):  # type: ignore[arg-type]
                 if node_id in paths:
                     continue
                 paths[node_id] = paths[origin] + (node_id,)
@@ -348,7 +363,7 @@ class Neo4jStore(GraphStore):
                         distance=len(paths[node_id]) - 1,
                         path=paths[node_id],
                         via=Edge.model_construct(
-                            source=src, target=dst, kind=EdgeKind(edge_kind), props=json.loads(data)
+                            source=src, target=dst, kind=EdgeKind(edge_kind), props={} if data == "{}" else json.loads(data)
                         ),
                     )
                 )

@@ -19,6 +19,7 @@ from graph_schema.store.models import Direction, Reached
 
 _KIND_CODES = {kind.value: code for code, kind in enumerate(EdgeKind)}
 _KINDS_BY_CODE = list(EdgeKind)
+_NODE_KINDS = {kind.value: kind for kind in NodeKind}
 
 
 class _Csr:
@@ -29,72 +30,89 @@ class _Csr:
         counts = np.bincount(by, minlength=n_nodes)
         self.offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
 
-    def edges_of(self, node: int) -> np.ndarray:
-        return self.order[self.offsets[node] : self.offsets[node + 1]]
+    def edges_of(self, nodes: np.ndarray) -> np.ndarray:
+        """The edges of every node in `nodes`, node after node, each node's in stored order."""
+        starts = self.offsets[nodes]
+        counts = self.offsets[nodes + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64)
+        # position k of the result is edge number (k - first position of its node) of that node's slice
+        firsts = np.cumsum(counts) - counts
+        return self.order[np.repeat(starts - firsts, counts) + np.arange(total)]
 
 
 class Adjacency:
-    def __init__(self, nodes: pa.Table, edges: pa.Table) -> None:
+    def __init__(self, nodes: pa.Table, edges: pa.Table, index: dict[str, int]) -> None:
+        """`index` maps each node id to its row in `nodes`."""
         self.ids: list[str] = nodes["id"].to_pylist()
-        self.index = {node_id: i for i, node_id in enumerate(self.ids)}
-        self.kinds: list[str] = nodes["kind"].to_pylist()
+        self.index = index
+        self.kinds: list[NodeKind] = [_NODE_KINDS[k] for k in nodes["kind"].to_pylist()]
         self.names: list[str] = nodes["name"].to_pylist()
         node_ids = nodes["id"]
         self.src = pc.index_in(edges["from"], value_set=node_ids).to_numpy(zero_copy_only=False).astype(np.int64)
         self.dst = pc.index_in(edges["to"], value_set=node_ids).to_numpy(zero_copy_only=False).astype(np.int64)
         self.edge_kind = np.array([_KIND_CODES[k] for k in edges["kind"].to_pylist()], dtype=np.int16)
         self.edge_data = edges["data"]
+        # Most lineage edges carry no props: those skip reading and decoding their JSON.
+        self.edge_has_props = pc.not_equal(edges["data"], "{}").to_numpy(zero_copy_only=False).astype(bool)
         self.out = _Csr(self.src, len(self.ids))
         self.inc = _Csr(self.dst, len(self.ids))
 
     def closure(
         self, starts: tuple[str, ...], direction: Direction, kinds: list[str] | None, max_depth: int
     ) -> Iterator[Reached]:
-        """BFS from every start at once; each reached node gets the first shortest path found."""
+        """BFS from every start at once, a level at a time in arrays.
+
+        Each reached node keeps the first edge that reaches it in the order a node-by-node BFS would
+        meet them (frontier in discovery order, each node's edges in stored order), so its path is the
+        same first shortest path.
+        """
         allowed = None
         if kinds is not None:
             allowed = np.zeros(len(_KINDS_BY_CODE), dtype=bool)
             allowed[[_KIND_CODES[k] for k in kinds]] = True
         downstream = direction is Direction.DOWNSTREAM
-        csr, far = (self.out, self.dst) if downstream else (self.inc, self.src)
-        parent: dict[int, tuple[int, int]] = {}  # node -> (previous node, edge) on its path
-        frontier = [self.index[s] for s in starts if s in self.index]
-        seen = set(frontier)
+        csr, near, far = (self.out, self.src, self.dst) if downstream else (self.inc, self.dst, self.src)
+        first_seen = list(dict.fromkeys(self.index[s] for s in starts if s in self.index))
+        frontier = np.array(first_seen, dtype=np.int64)
+        seen = np.zeros(len(self.ids), dtype=bool)
+        seen[frontier] = True
+        paths: dict[int, tuple[int, ...]] = {node: (node,) for node in first_seen}
+        reached: list[tuple[int, int]] = []  # (node, the edge that reached it), in discovery order
         for _ in range(max_depth):
-            next_frontier: list[int] = []
-            for node in frontier:
-                edges = csr.edges_of(node)
-                if allowed is not None and len(edges):
-                    edges = edges[allowed[self.edge_kind[edges]]]
-                for edge, other in zip(edges.tolist(), far[edges].tolist(), strict=True):
-                    if other not in seen:
-                        seen.add(other)
-                        parent[other] = (node, edge)
-                        next_frontier.append(other)
-            if not next_frontier:
+            edges = csr.edges_of(frontier)
+            if allowed is not None:
+                edges = edges[allowed[self.edge_kind[edges]]]
+            others = far[edges]
+            fresh = ~seen[others]
+            edges, others = edges[fresh], others[fresh]
+            if not len(edges):
                 break
-            frontier = next_frontier
-        for node in parent:
-            yield self._reached(node, parent, downstream)
+            _, first = np.unique(others, return_index=True)
+            first.sort()
+            edges, others = edges[first], others[first]
+            seen[others] = True
+            for node, edge, parent in zip(others.tolist(), edges.tolist(), near[edges].tolist(), strict=True):
+                paths[node] = paths[parent] + (node,)
+                reached.append((node, edge))
+            frontier = others
+        ids = self.ids
+        for node, edge in reached:
+            path = paths[node]
+            previous = ids[path[-2]]
+            src, dst = (previous, ids[node]) if downstream else (ids[node], previous)
+            # Built from the snapshot's own validated rows: no re-validation on the read path.
+            yield Reached(
+                id=ids[node],
+                kind=self.kinds[node],
+                name=self.names[node],
+                distance=len(path) - 1,
+                path=tuple(map(ids.__getitem__, path)),
+                via=Edge.model_construct(
+                    source=src, target=dst, kind=_KINDS_BY_CODE[self.edge_kind[edge]], props=self._props(edge)
+                ),
+            )
 
-    def _reached(self, node: int, parent: dict[int, tuple[int, int]], downstream: bool) -> Reached:
-        path = [node]
-        while path[-1] in parent:
-            path.append(parent[path[-1]][0])
-        path.reverse()
-        edge = parent[node][1]
-        src, dst = (self.ids[path[-2]], self.ids[node]) if downstream else (self.ids[node], self.ids[path[-2]])
-        # Built from the snapshot's own validated rows: no re-validation on the read path.
-        return Reached(
-            id=self.ids[node],
-            kind=NodeKind(self.kinds[node]),
-            name=self.names[node],
-            distance=len(path) - 1,
-            path=tuple(self.ids[i] for i in path),
-            via=Edge.model_construct(
-                source=src,
-                target=dst,
-                kind=_KINDS_BY_CODE[int(self.edge_kind[edge])],
-                props=json.loads(self.edge_data[edge].as_py()),
-            ),
-        )
+    def _props(self, edge: int) -> dict:
+        return json.loads(self.edge_data[edge].as_py()) if self.edge_has_props[edge] else {}

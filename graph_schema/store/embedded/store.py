@@ -36,7 +36,8 @@ NODE_COLUMNS = tuple(f.name for f in fields(StoredNode))
 EDGE_COLUMNS = ("from", "to", "kind", "data", "sources", "assertions")
 NODE_SCHEMA = pa.schema([(c, pa.string()) for c in NODE_COLUMNS])
 EDGE_SCHEMA = pa.schema([(c, pa.string()) for c in EDGE_COLUMNS])
-# Below this many ids a point lookup in the database beats scanning the Parquet state.
+# Below this many ids, on a snapshot not yet indexed in memory, a point lookup in the database beats
+# reading and indexing the Parquet state.
 POINT_LOOKUP_MAX = 512
 
 
@@ -89,15 +90,33 @@ class _Snapshot:
         self._edges: pa.Table | None = None
         self._edge_keys: pa.Array | None = None
         self._adjacency: Adjacency | None = None
+        self._node_index: dict[str, int] | None = None
 
     def nodes_table(self) -> pa.Table:
         if self._nodes is None:
-            self._nodes = pq.read_table(self.path / "nodes.parquet", schema=NODE_SCHEMA)
+            # One chunk per column: `take` on a chunked column costs a pass over every chunk.
+            self._nodes = pq.read_table(self.path / "nodes.parquet", schema=NODE_SCHEMA).combine_chunks()
         return self._nodes
+
+    def node_index(self) -> dict[str, int]:
+        """Node id -> its row in the nodes table, built on first use."""
+        if self._node_index is None:
+            self._node_index = {node_id: i for i, node_id in enumerate(self.nodes_table()["id"].to_pylist())}
+        return self._node_index
+
+    @property
+    def indexed(self) -> bool:
+        return self._node_index is not None
+
+    def node_rows(self, node_ids: set[str], columns: tuple[str, ...] = NODE_COLUMNS) -> pa.Table:
+        """The rows of the given nodes (unknown ids left out), with the given columns."""
+        index = self.node_index()
+        rows = sorted(index[i] for i in node_ids if i in index)
+        return self.nodes_table().select(list(columns)).take(pa.array(rows, type=pa.int64()))
 
     def edges_table(self) -> pa.Table:
         if self._edges is None:
-            self._edges = pq.read_table(self.path / "edges.parquet", schema=EDGE_SCHEMA)
+            self._edges = pq.read_table(self.path / "edges.parquet", schema=EDGE_SCHEMA).combine_chunks()
         return self._edges
 
     def edge_keys(self) -> pa.Array:
@@ -108,7 +127,7 @@ class _Snapshot:
     def adjacency(self) -> Adjacency:
         """The snapshot's edges indexed for BFS, built on first use (the snapshot never changes)."""
         if self._adjacency is None:
-            self._adjacency = Adjacency(self.nodes_table(), self.edges_table())
+            self._adjacency = Adjacency(self.nodes_table(), self.edges_table(), self.node_index())
         return self._adjacency
 
     def close(self) -> None:
@@ -282,20 +301,32 @@ class EmbeddedStore(GraphStore):
     def _load_nodes(self, node_ids: set[str]) -> dict[str, StoredNode]:
         if not node_ids:
             return {}
-        if len(node_ids) <= POINT_LOOKUP_MAX:
-            # UNWIND + a primary-key match is a point lookup per id; `WHERE n.id IN $ids` scans every node.
-            rows = self._query(
-                "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN " + ", ".join(f"n.{c}" for c in NODE_COLUMNS),
-                {"ids": sorted(node_ids)},
-            )
-            return {r[0]: StoredNode(*r) for r in rows}
         with self._lock:
             snap = self._current()
-        if snap is None:
+            if snap is None:
+                return {}
+            if snap.indexed or len(node_ids) > POINT_LOOKUP_MAX:
+                return {row["id"]: _row_node(row) for row in snap.node_rows(node_ids).to_pylist()}
+        # Until the snapshot's rows are indexed in memory (the first traversal or large lookup does that),
+        # UNWIND + a primary-key match is a point lookup per id; `WHERE n.id IN $ids` would scan every node.
+        rows = self._query(
+            "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN " + ", ".join(f"n.{c}" for c in NODE_COLUMNS),
+            {"ids": sorted(node_ids)},
+        )
+        return {r[0]: StoredNode(*r) for r in rows}
+
+    def _load_node_data(self, node_ids: set[str]) -> dict[str, str]:
+        if not node_ids:
             return {}
-        table = snap.nodes_table()
-        found = table.filter(pc.is_in(table["id"], pa.array(sorted(node_ids))))
-        return {row["id"]: _row_node(row) for row in found.to_pylist()}
+        with self._lock:
+            snap = self._current()
+            if snap is None:
+                return {}
+            if snap.indexed or len(node_ids) > POINT_LOOKUP_MAX:
+                rows = snap.node_rows(node_ids, ("id", "data"))
+                return dict(zip(rows["id"].to_pylist(), rows["data"].to_pylist(), strict=True))
+        rows = self._query("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id, n.data", {"ids": sorted(node_ids)})
+        return {node_id: data for node_id, data in rows}
 
     def _load_edges(self, keys: set[str]) -> dict[str, StoredEdge]:
         if not keys:

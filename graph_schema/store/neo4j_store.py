@@ -25,6 +25,8 @@ from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reache
 from graph_schema.store.records import StoredEdge, StoredNode
 
 T = TypeVar("T")
+# Runs one Cypher statement with its parameters; its rows as lists.
+Query = Callable[[LiteralString, dict[str, Any]], list[list[Any]]]
 BATCH = 2000
 READ_RETRY_S = 60.0
 # A commit (the step after all of a run's writes) takes seconds; one marked in flight for longer died with its writer.
@@ -114,9 +116,9 @@ class Neo4jStore(GraphStore):
         return [list(r.values()) for r in records]
 
     def _consistent_read(self, cypher: LiteralString, params: dict[str, Any]) -> list[list[Any]]:
-        return self._consistent(lambda: self._query(cypher, params))
+        return self._consistent(lambda query: query(cypher, params))
 
-    def _consistent(self, read: Callable[[], T]) -> T:
+    def _consistent(self, read: Callable[[Query], T]) -> T:
         """Run `read` (one query or several) so that it never sees half a commit: a sequence lock.
 
         Neo4j reads are read-committed: a query may see part of a large commit being applied, and two
@@ -126,13 +128,22 @@ class Neo4jStore(GraphStore):
         """
         deadline = time.monotonic() + READ_RETRY_S
         while True:
-            before = self._query(SEQ_READ, {})
-            in_flight = before and before[0][0] != before[0][1] and before[0][2] < COMMIT_STALE_S
-            if not in_flight:
-                result = read()
-                after = self._query(SEQ_READ, {})
-                if [r[:2] for r in after] == [r[:2] for r in before]:
-                    return result
+            # One read transaction for the lock and the reads: a query in it is one round trip, where a
+            # query on its own also opens and commits a transaction.
+            with (
+                self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session,
+                session.begin_transaction() as tx,
+            ):
+                def query(cypher: LiteralString, params: dict[str, Any]) -> list[list[Any]]:
+                    return [list(r.values()) for r in tx.run(cypher, params)]
+
+                before = query(SEQ_READ, {})
+                in_flight = before and before[0][0] != before[0][1] and before[0][2] < COMMIT_STALE_S
+                if not in_flight:
+                    result = read(query)
+                    after = query(SEQ_READ, {})
+                    if [r[:2] for r in after] == [r[:2] for r in before]:
+                        return result
             if time.monotonic() > deadline:
                 raise StoreUnavailableError("the graph kept changing under a read; try again")
             time.sleep(0.005)
@@ -316,7 +327,10 @@ class Neo4jStore(GraphStore):
         """
         if self._txs.get(threading.get_ident()) is not None:
             return iter(self._bfs(starts, direction, kinds, max_depth, self._in_run))
-        return iter(self._consistent(lambda: self._bfs(starts, direction, kinds, max_depth, self._query)))
+        try:
+            return iter(self._consistent(lambda query: self._bfs(starts, direction, kinds, max_depth, query)))
+        except (ServiceUnavailable, DriverError, OSError) as exc:
+            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
 
     def _in_run(self, cypher: LiteralString, params: dict[str, Any]) -> list[list[Any]]:
         return self._run(cypher, **params)
@@ -327,7 +341,7 @@ class Neo4jStore(GraphStore):
         direction: Direction,
         kinds: list[str] | None,
         max_depth: int,
-        query: Callable[[LiteralString, dict[str, Any]], list[list[Any]]],
+        query: Query,
     ) -> list[Reached]:
         types = _types(kinds)
         if direction is Direction.DOWNSTREAM:

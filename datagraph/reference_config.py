@@ -160,8 +160,8 @@ def render(settings: type[BaseSettings] = Settings, example: dict[str, str | int
         "4. the defaults below.",
         "",
         f"Unknown variables and keys are {extra}. An empty value of a URL setting counts as unset. A bad value "
-        "stops the command with one line naming the setting (exit code 2; 1 from `datagraph ingest` and "
-        f"`datagraph demo`), and so does a `{CONFIG_FILE}` that is not TOML:",
+        f"stops the command with one line naming the setting (exit code 2), and so does a `{CONFIG_FILE}` that "
+        "is not TOML:",
         "",
         "```",
         BAD_SETTING_EXAMPLE,

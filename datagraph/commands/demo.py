@@ -31,7 +31,7 @@ from datagraph.estate.build import SHOP_PROJECT, build_project, require_dbt
 from datagraph.estate.deploy import DEPLOY, rebuilt_copy
 from datagraph.options import HomeOption, settings_for
 from graph_schema.config import Settings
-from graph_schema.errors import DatagraphError
+from graph_schema.errors import ConfigError, DatagraphError
 from graph_schema.store import GraphStore, open_store
 
 BUILD_FOLDER = "demo-build"
@@ -58,6 +58,9 @@ def demo(home: HomeOption = None, build_cache: BuildCacheOption = None) -> None:
         built, deployed = _build(console, settings.home / BUILD_FOLDER, build_cache)
         deployed_at = _ingest(console, settings, built, deployed)
         print_answers(console, settings, deployed_at)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     except DatagraphError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

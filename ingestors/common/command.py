@@ -1,5 +1,5 @@
 """The shape every `datagraph ingest <source>` command shares: open the store, show progress, ingest,
-print a summary; bad input is one line on stderr and exit code 2, any other refusal exit code 1."""
+print a summary; bad input or a bad setting is one line on stderr and exit code 2, any other refusal exit code 1."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from graph_schema.config import Settings, load_settings
-from graph_schema.errors import DatagraphError
+from graph_schema.errors import ConfigError, DatagraphError
 from graph_schema.store import GraphStore, open_store
 from ingestors.common.errors import BadInputError
 from ingestors.common.outcome import IngestResult
@@ -53,7 +53,7 @@ def run_ingest(
 
                 result = ingest(store, settings, advance)
             index_for_search(store, settings, console, quiet=quiet)
-    except BadInputError as exc:
+    except (BadInputError, ConfigError) as exc:
         console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except DatagraphError as exc:

@@ -62,8 +62,11 @@ def test_bad_input_is_one_line_and_exit_code_2(args, stdin, message):
     assert len(lines) == 1 and message in lines[0], result.stderr
 
 
-def test_bad_config_is_one_line_naming_the_setting(tmp_path):
-    result = datagraph("status", home=tmp_path, env={"DATAGRAPH_GRAPH_URI": "http://wrong"})
+@pytest.mark.parametrize(
+    "args", [("status",), ("ingest", "openlineage", "events.ndjson"), ("demo",)], ids=["status", "ingest", "demo"]
+)
+def test_bad_config_is_one_line_naming_the_setting(tmp_path, args):
+    result = datagraph(*args, home=tmp_path, env={"DATAGRAPH_GRAPH_URI": "http://wrong"})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: bad setting DATAGRAPH_GRAPH_URI: Value error, must start with one of neo4j://, neo4j+s://, "

@@ -7,12 +7,12 @@ source added, changed and stopped asserting since its last run, and records each
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 from uuid import uuid4
 
 from graph_schema.errors import RunFailedError, StoreError
@@ -33,6 +33,7 @@ from graph_schema.store.models import (
 )
 from graph_schema.store.records import StoredEdge, StoredNode, merge_nodes, stored_edge, stored_node
 
+T = TypeVar("T")
 # LadybugDB bounds variable-length patterns at 30 hops; lineage deeper than that is not a real estate.
 MAX_TRAVERSAL_DEPTH = 30
 DEFAULT_TRAVERSAL_LIMIT = 10_000
@@ -64,6 +65,13 @@ class GraphStore(ABC):
     backend: str
 
     # ---- reads -------------------------------------------------------------------------------
+
+    def read_consistently(self, read: Callable[[], T]) -> T:
+        """Run `read`, a function of several reads of this store, against one state of the graph.
+
+        `read` may run more than once (when a commit lands during it), so it must only read. Calls nest.
+        """
+        return read()
 
     def get(self, node_id: str) -> Node | None:
         return self.get_many([node_id]).get(node_id)

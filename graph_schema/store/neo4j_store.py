@@ -90,6 +90,8 @@ class Neo4jStore(GraphStore):
         self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
         # The open run's transaction, per thread: a server may ingest on one thread while it answers on others.
         self._txs: dict[int, neo4j.Transaction] = {}
+        # The read transaction of a consistent read in progress (read_consistently), per thread.
+        self._readers: dict[int, Query] = {}
         try:
             self._migrate()
         except (ServiceUnavailable, DriverError, OSError) as exc:
@@ -104,9 +106,13 @@ class Neo4jStore(GraphStore):
     def _run(self, cypher: LiteralString, **params: Any) -> list[list[Any]]:
         """Inside a run, through its transaction (so the run sees its own lock); else a consistent read."""
         try:
-            tx = self._txs.get(threading.get_ident())
+            thread = threading.get_ident()
+            tx = self._txs.get(thread)
             if tx is not None:
                 return [list(r.values()) for r in tx.run(cypher, params)]
+            reader = self._readers.get(thread)
+            if reader is not None:
+                return reader(cypher, params)
             return self._consistent_read(cypher, params)
         except (ServiceUnavailable, DriverError, OSError) as exc:
             raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
@@ -114,6 +120,24 @@ class Neo4jStore(GraphStore):
     def _query(self, cypher: LiteralString, params: dict[str, Any]) -> list[list[Any]]:
         records, _, _ = self._driver.execute_query(cypher, params, database_=self.database)
         return [list(r.values()) for r in records]
+
+    def read_consistently(self, read: Callable[[], T]) -> T:
+        """`read` in one read transaction under one sequence lock: every query in it sees the same state."""
+        thread = threading.get_ident()
+        if thread in self._txs or thread in self._readers:
+            return read()
+
+        def pinned(query: Query) -> T:
+            self._readers[thread] = query
+            try:
+                return read()
+            finally:
+                del self._readers[thread]
+
+        try:
+            return self._consistent(pinned)
+        except (ServiceUnavailable, DriverError, OSError) as exc:
+            raise StoreUnavailableError(f"Neo4j at {self.uri} is unavailable: {exc}") from exc
 
     def _consistent_read(self, cypher: LiteralString, params: dict[str, Any]) -> list[list[Any]]:
         return self._consistent(lambda query: query(cypher, params))
@@ -325,8 +349,12 @@ class Neo4jStore(GraphStore):
         Measured on the benchmark estate, Neo4j's `ANY SHORTEST` over a whole closure took seconds where
         a query per level takes milliseconds: it solves each target's shortest path on its own.
         """
-        if self._txs.get(threading.get_ident()) is not None:
+        thread = threading.get_ident()
+        if self._txs.get(thread) is not None:
             return iter(self._bfs(starts, direction, kinds, max_depth, self._in_run))
+        reader = self._readers.get(thread)
+        if reader is not None:
+            return iter(self._bfs(starts, direction, kinds, max_depth, reader))
         try:
             return iter(self._consistent(lambda query: self._bfs(starts, direction, kinds, max_depth, query)))
         except (ServiceUnavailable, DriverError, OSError) as exc:

@@ -79,7 +79,12 @@ def check_change(change: ChangeSpec, has_column: bool) -> None:
 
 
 def analyse(store: GraphStore, request: ImpactRequest) -> ImpactReport:
+    """What the change breaks or puts at risk, read from one state of the graph."""
     check_change(request.change, request.column is not None)
+    return store.read_consistently(lambda: _analyse(store, request))
+
+
+def _analyse(store: GraphStore, request: ImpactRequest) -> ImpactReport:
     impact = _Impact(store, request)
     kind = request.change.type
     if request.column is not None and kind in (*COLUMN_CHANGES, "modify_logic"):

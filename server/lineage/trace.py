@@ -57,6 +57,11 @@ def split_kinds(kinds: Collection[EdgeKind]) -> tuple[list[EdgeKind], list[EdgeK
 
 
 def trace(store: GraphStore, request: TraceRequest) -> TraceLineageOutput:
+    """The lineage of `request.root`, read from one state of the graph."""
+    return store.read_consistently(lambda: _trace(store, request))
+
+
+def _trace(store: GraphStore, request: TraceRequest) -> TraceLineageOutput:
     root = request.root
     column_grain = root.kind is NodeKind.COLUMN
     kinds = request.edge_kinds or (COLUMN_GRAIN_KINDS if column_grain else DATASET_GRAIN_KINDS)

@@ -1,5 +1,7 @@
 """The GraphStore conformance suite: every operation, the same assertions, on every backend."""
 
+import threading
+
 import pytest
 from pydantic import ValidationError
 
@@ -283,3 +285,40 @@ def test_edge_props_from_two_sources_merge(store):
     load(store, [a, b], [Edge(source=a.id, target=b.id, kind=EdgeKind.FEEDS, props={"job": "nightly"})], "openlineage:x")
     [edge] = list(store.edges())
     assert edge.props == {"via": "dbt", "job": "nightly"}
+
+
+class TestConsistentReads:
+    """read_consistently: several reads that make one answer all see one state of the graph."""
+
+    def test_returns_what_the_read_returns_and_nests(self, store, shop):
+        got = store.read_consistently(
+            lambda: (store.get(shop["raw"].id), store.read_consistently(lambda: store.get_many([shop["stg"].id])))
+        )
+        assert got == (shop["raw"], {shop["stg"].id: shop["stg"]})
+
+    def test_a_commit_during_the_read_is_never_half_seen(self, store_factory, shop):
+        # `shop` loaded the graph through the first handle; the writer is another client of the same graph.
+        reader, writer = store_factory(), store_factory()
+        renamed = shop["raw"].model_copy(update={"description": "changed under the reader"})
+        committed = threading.Event()
+
+        def commit_once() -> None:
+            if not committed.is_set():
+                load(writer, [renamed], [], source="catalog:other")
+                committed.set()
+
+        def read() -> tuple:
+            before = reader.get(shop["raw"].id)
+            # another client commits between two reads of one answer; it has finished when this goes on
+            thread = threading.Thread(target=commit_once)
+            thread.start()
+            thread.join()
+            after = reader.get(shop["raw"].id)
+            walk = reader.traverse(shop["raw"].id, Direction.DOWNSTREAM, max_depth=1)
+            return before, after, walk
+
+        before, after, walk = reader.read_consistently(read)
+        assert committed.is_set()
+        assert before == after  # one state: both reads from before the commit, or both after it
+        assert {r.id for r in walk.reached} >= {shop["stg"].id}
+        assert reader.get(shop["raw"].id).description == "changed under the reader"

@@ -10,7 +10,7 @@ traversals run over an in-memory adjacency of the (immutable) snapshot, which me
 import json
 import threading
 from dataclasses import astuple, fields
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from graph_schema.errors import StoreError, StoreUnavailableError
 from graph_schema.kinds import EdgeKind, NodeKind
 from graph_schema.migrations import MIGRATIONS, SCHEMA_VERSION
 from graph_schema.models import Edge, Node
-from graph_schema.store.base import ApplyPlan, GraphStore
+from graph_schema.store.base import ApplyPlan, GraphStore, T
 from graph_schema.store.embedded.adjacency import Adjacency
 from graph_schema.store.embedded.layout import Layout, Pointer
 from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reached, RunInfo, StoreStats
@@ -91,6 +91,9 @@ class _Snapshot:
         self._edge_keys: pa.Array | None = None
         self._adjacency: Adjacency | None = None
         self._node_index: dict[str, int] | None = None
+        # Readers pinned to this snapshot (see read_consistently); a retired snapshot closes after the last.
+        self.readers = 0
+        self.retired = False
 
     def nodes_table(self) -> pa.Table:
         if self._nodes is None:
@@ -130,6 +133,12 @@ class _Snapshot:
             self._adjacency = Adjacency(self.nodes_table(), self.edges_table(), self.node_index())
         return self._adjacency
 
+    def retire(self) -> None:
+        """No longer the current snapshot: closed now, or when its last pinned reader is done."""
+        self.retired = True
+        if self.readers == 0:
+            self.close()
+
     def close(self) -> None:
         self.conn.close()
         self.db.close()
@@ -144,12 +153,16 @@ class EmbeddedStore(GraphStore):
         self.read_only = read_only
         self._lock = threading.RLock()
         self._snapshot: _Snapshot | None = None
+        self._pins = threading.local()  # .snapshot: the snapshot this thread's consistent read is pinned to
         self._stamp: tuple[int, int] | None = None
 
     # ---- snapshot following ------------------------------------------------------------------
 
     def _current(self) -> _Snapshot | None:
         """The snapshot the pointer names now, reopened when another process committed a run."""
+        pinned: _Snapshot | None = getattr(self._pins, "snapshot", None)
+        if pinned is not None:
+            return pinned
         stamp = self.layout.pointer_stamp()
         if stamp is not None and stamp == self._stamp and self._snapshot is not None:
             return self._snapshot
@@ -159,7 +172,7 @@ class EmbeddedStore(GraphStore):
         if self._snapshot is None or self._snapshot.pointer.snapshot != pointer.snapshot:
             fresh = _Snapshot(self.layout.snapshot_dir(pointer.snapshot), pointer)
             if self._snapshot is not None:
-                self._snapshot.close()
+                self._snapshot.retire()
             self._snapshot = fresh
         else:
             self._snapshot.pointer = pointer
@@ -186,6 +199,25 @@ class EmbeddedStore(GraphStore):
             raise AssertionError("unreachable")
 
     # ---- reads -------------------------------------------------------------------------------
+
+    def read_consistently(self, read: Callable[[], T]) -> T:
+        """Every read of this thread inside `read` goes to the snapshot current when it began."""
+        if getattr(self._pins, "snapshot", None) is not None:
+            return read()
+        with self._lock:
+            snap = self._current()
+            if snap is None:
+                return read()
+            snap.readers += 1
+        self._pins.snapshot = snap
+        try:
+            return read()
+        finally:
+            self._pins.snapshot = None
+            with self._lock:
+                snap.readers -= 1
+                if snap.retired and snap.readers == 0:
+                    snap.close()
 
     def neighbours(
         self, node_id: str, direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None

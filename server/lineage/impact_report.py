@@ -116,13 +116,19 @@ class _Visibility:
     def __init__(self, nodes: dict[str, Node], visible: Callable[[Node], bool]) -> None:
         self.nodes = nodes
         self.visible = visible
+        self._known: dict[str, bool] = {}  # each path step is asked about many times
 
     def __call__(self, node_id: str) -> bool:
+        known = self._known.get(node_id)
+        if known is not None:
+            return known
         node = self.nodes.get(node_id)
-        if node is None or not self.visible(node):
-            return False
+        if node is None:
+            return False  # not remembered: the node may be loaded later
         owner = dataset_id_of(node)
-        return owner is None or owner not in self.nodes or self.visible(self.nodes[owner])
+        seen = self.visible(node) and (owner is None or owner not in self.nodes or self.visible(self.nodes[owner]))
+        self._known[node_id] = seen
+        return seen
 
 
 def _holder_id(node: Node) -> str | None:

@@ -32,4 +32,5 @@ def impact_analysis(ctx: ToolContext, args: ImpactInput) -> ImpactOutput:
         visible=ctx.visible,
     )
     report = analyse(ctx.graph, request)
-    return ImpactOutput(**report.model_dump())
+    # the report's own (validated) parts, not a dump of them to validate again
+    return ImpactOutput(**dict(report))

@@ -528,7 +528,7 @@ function drawLineage(answer) {
     const title = svg("title");
     title.textContent = `${node.kind}: ${node.qualified_name || node.id}`;
     const name = svg("text", { x: 10, y: 20, class: "name" });
-    name.textContent = shorten(node.name, 24);
+    name.textContent = shorten(node.name, 22);  // bold 13px: about 8px a character in a 200px box
     const kind = svg("text", { x: 10, y: 37, class: "kind" });
     kind.textContent = node.distance === 0 ? `${node.kind} · traced from here` : node.kind;
     group.append(title, svg("rect", { width: NODE_W, height: NODE_H, rx: 6 }), name, kind);

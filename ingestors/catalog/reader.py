@@ -26,6 +26,15 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split("\n")[0].split())[:300] or type(exc).__name__
 
 
+def _has_duckdb_header(path: Path) -> bool:
+    """Whether the file starts like a DuckDB database (magic bytes `DUCK` after an 8-byte checksum)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
+
+
 def parse_url(text_url: str) -> URL:
     """The URL with a driver this project ships: plain `postgresql://` means psycopg 3."""
     try:
@@ -51,7 +60,12 @@ def read_catalog(config: CatalogConfig) -> CatalogSnapshot:
             raise CatalogError(f"{shown}: name a DuckDB database file; an in-memory database holds nothing to read")
         if not Path(url.database).is_file():
             raise CatalogError(f"{shown}: no such DuckDB file {url.database}")
+        if not _has_duckdb_header(Path(url.database)):
+            raise CatalogError(f"{shown}: {url.database} is not a DuckDB database file")
         connect_args["read_only"] = True
+        # Left to itself DuckDB downloads an extension a file needs (the SQLite scanner for a SQLite file,
+        # spatial for a GEOMETRY column); nothing here may reach the network.
+        connect_args["config"] = {"autoinstall_known_extensions": False}
     try:
         engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:

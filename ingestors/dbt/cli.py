@@ -54,6 +54,8 @@ def summary_table(outcome: IngestOutcome) -> Table:
     table.add_row("edges added / modified / removed",
                   f"{summary.edges_added} / {summary.edges_modified} / {summary.edges_removed}")
     table.add_row("warnings / failures", f"{report.warning_count} / {report.failure_count}")
+    for item in [*report.failures, *report.warnings][:10]:
+        table.add_row(f"{item.severity.value}: {item.item}"[:60], item.message[:120])
     for stage, seconds in report.timings.items():
         table.add_row(f"time: {stage}", f"{seconds:.2f}s")
     return table

@@ -38,6 +38,10 @@ def add_datasets(ctx: ParseContext) -> None:
 
 def _add_relation_node(ctx: ParseContext, unique_id: str, node: ManifestNode, kind: NodeKind) -> None:
     name = relation_name(ctx.adapter, ctx.authority, node.database, node.schema_, node.identifier)
+    if name.id in ctx.nodes:
+        # dbt never lets two nodes build one relation; merged, one node's SQL would pass for both
+        first = next((uid for uid, node_id in ctx.graph_id.items() if node_id == name.id), "another node")
+        raise ValueError(f"names relation {name.name}, which {first} builds already; the first is kept")
     meta = node.all_meta()
     group = node.group_name
     owners = unique([*owners_from_meta(meta), *ctx.group_owners.get(group or "", ())])

@@ -7,7 +7,7 @@ is read through the databases' table and field metadata. Dashboards contain thei
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from graph_schema.kinds import EdgeKind, NodeKind, Transformation
 from graph_schema.models import Node
@@ -53,6 +53,21 @@ def warehouse_of(database: MbDatabase) -> Warehouse:
     )
 
 
+Item = TypeVar("Item", MbCard, MbDashboard)
+
+
+def first_of_each_id(kind: str, items: list[Item], report: IngestReport) -> list[Item]:
+    """One item per id: a second with the id of an earlier one would silently replace it."""
+    kept: dict[int, Item] = {}
+    for item in items:
+        if item.id in kept:
+            report.warn(f"{kind} {item.id}", "parse",
+                        f"both {kept[item.id].name!r} and {item.name!r} have this id; the first is used")
+        else:
+            kept[item.id] = item
+    return list(kept.values())
+
+
 class _Parser:
     def __init__(self, export: MetabaseExport, instance: str, catalogue: Catalogue, report: IngestReport,
                  include_archived: bool) -> None:
@@ -67,8 +82,10 @@ class _Parser:
         self.fields: dict[int, tuple[int, MbField]] = {
             f.id: (t.id, f) for db in export.databases for t in db.tables for f in t.fields
         }
-        self.cards = {c.id: c for c in export.cards if include_archived or not c.archived}
-        self.dashboards = [d for d in export.dashboards if include_archived or not d.archived]
+        cards = first_of_each_id("card", export.cards, report)
+        self.cards = {c.id: c for c in cards if include_archived or not c.archived}
+        self.dashboards = [d for d in first_of_each_id("dashboard", export.dashboards, report)
+                           if include_archived or not d.archived]
         self._resolvers: dict[int, TableResolver | None] = {}
         self._outputs: dict[int, dict[str, str]] = {}
         self._in_progress: set[int] = set()

@@ -4,6 +4,7 @@ Only what the projection uses is typed (the rest is kept in the raw event log as
 producers mark deleted (`_deleted: true`) or shape wrongly fail validation of that event only.
 """
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -12,6 +13,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from graph_schema.errors import InvalidIdError
 from graph_schema.naming import DatasetName, from_openlineage
+
+# Spec majors this projection reads (events say e.g. .../spec/2-0-2/OpenLineage.json). A new major changes
+# what fields mean, so its events are refused rather than read half-right.
+SUPPORTED_SPEC_MAJORS = (1, 2)
+_SPEC_VERSION = re.compile(r"/spec/(\d+)-(\d+)-(\d+)/OpenLineage\.json")
 
 RunState = Literal["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"]
 TERMINAL_STATES = frozenset({"COMPLETE", "ABORT", "FAIL"})
@@ -218,6 +224,15 @@ class _Event(_Model):
     eventTime: EventTime
     producer: Text
     schemaURL: Text
+
+    @field_validator("schemaURL")
+    @classmethod
+    def _supported_spec(cls, value: str) -> str:
+        found = _SPEC_VERSION.search(value)
+        if found is not None and int(found.group(1)) not in SUPPORTED_SPEC_MAJORS:
+            supported = " and ".join(f"{major}-x-x" for major in SUPPORTED_SPEC_MAJORS)
+            raise ValueError(f"OpenLineage spec {'-'.join(found.groups())} is not supported (supported: {supported})")
+        return value
 
 
 class RunEvent(_Event):

@@ -264,9 +264,16 @@ def parse_export(
     steps = [*((parser.add_dataset, f, d) for f, d in export.datasets),
              *((parser.add_chart, f, c) for f, c in export.charts),
              *((parser.add_dashboard, f, d) for f, d in export.dashboards)]
+    first_file: dict[tuple[str, str], str] = {}
     with report.timed("parse"):
         for done, (step, file, obj) in enumerate(steps, start=1):
-            step(file, obj)  # type: ignore[operator]
+            # one uuid is one object; a second file holding it would silently replace the first
+            key = (file.split("/", 1)[0], str(obj.uuid))
+            if key in first_file:
+                report.warn(f"uuid {key[1]}", "parse", f"both {first_file[key]} and {file} hold it; the first is used")
+            else:
+                first_file[key] = file
+                step(file, obj)  # type: ignore[operator]
             if progress is not None:
                 progress(done, len(steps))
     report.stats.update({

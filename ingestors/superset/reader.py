@@ -21,6 +21,10 @@ from ingestors.superset.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's parser when PyYAML was built with it: the pure-Python one takes seconds per megabyte
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The export format's major version (metadata.yaml `version: 1.0.0`); another major is another format.
+SUPPORTED_MAJOR = "1"
 FOLDERS: dict[str, type[BaseModel]] = {
     "databases": SupersetDatabase,
     "datasets": SupersetDataset,
@@ -48,7 +52,7 @@ def _load_files(path: Path) -> dict[str, bytes]:
 
 def _yaml(shown: str, data: bytes) -> Any:
     try:
-        return yaml.safe_load(data.decode("utf-8"))
+        return yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{shown}:{mark.line + 1}" if mark is not None else shown
@@ -81,6 +85,10 @@ def read_export(path: Path) -> SupersetExport:
     metadata = _yaml(f"{path}/{metadata_name}", files[metadata_name])
     if not isinstance(metadata, dict) or "version" not in metadata:
         raise SupersetExportError(f"{path}/{metadata_name}: has no version: not a Superset export's metadata")
+    version = str(metadata["version"])
+    if version.split(".")[0] != SUPPORTED_MAJOR:
+        raise SupersetExportError(f"{path}/{metadata_name}: export version {version} is not supported "
+                                  f"(supported: {SUPPORTED_MAJOR}.x.x, what Superset 1.0 and later write)")
     found: dict[str, list[tuple[str, BaseModel]]] = {folder: [] for folder in FOLDERS}
     for name, data in files.items():
         if not name.startswith(prefix):

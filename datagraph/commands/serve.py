@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from datagraph.options import HomeOption, settings_for
 from graph_schema.config import Settings
 from server.errors import InvalidArgumentsError
+from server.http_body import read_body
 from server.governance.principal import Principal
 from server.tools.names import EndpointName
 
@@ -92,7 +93,7 @@ def lineage_endpoint(settings: Settings) -> "GovernedEndpoint":
     from server.endpoints import GovernedEndpoint
 
     async def ingest(request: Request, principal: Principal) -> Response:
-        events = parse_events(await _body(request))
+        events = parse_events(await read_body(request, MAX_LINEAGE_BYTES))
 
         def write() -> dict[str, Any]:
             with open_store(settings) as store:
@@ -111,16 +112,6 @@ def lineage_endpoint(settings: Settings) -> "GovernedEndpoint":
         return JSONResponse(answer, status_code=201 if answer["accepted"] else 400)
 
     return GovernedEndpoint(LINEAGE_PATH, EndpointName.INGEST_LINEAGE, ingest)
-
-
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_LINEAGE_BYTES:
-        raise InvalidArgumentsError(f"request body of {declared} bytes is over the {MAX_LINEAGE_BYTES}-byte limit")
-    body = await request.body()
-    if len(body) > MAX_LINEAGE_BYTES:
-        raise InvalidArgumentsError(f"request body is over the {MAX_LINEAGE_BYTES}-byte limit")
-    return body
 
 
 def parse_events(body: bytes) -> list[dict[str, Any]]:

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.errors import NotFoundError
+from server.errors import InvalidArgumentsError, NotFoundError
+from server.http_body import read_body
 from server.governance.audit_models import AuditPage, AuditQuery, VerifyReport
 from server.proposals.review import load, present
 from server.proposals.store import proposal_store
@@ -136,12 +137,10 @@ async def _json_object(request: Request) -> dict[str, Any] | JSONResponse:
 
     Only the body's shape is judged here, like a malformed request it is refused before any call is made:
     its fields are the tool's arguments, validated (and audited) by the tool call itself."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return error_response(f"[invalid_arguments] the request body is over {MAX_BODY_BYTES} bytes")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        return error_response(f"[invalid_arguments] the request body is over {MAX_BODY_BYTES} bytes")
+    try:
+        raw = await read_body(request, MAX_BODY_BYTES)
+    except InvalidArgumentsError as exc:
+        return error_response(str(exc))
     try:
         body = json.loads(raw) if raw else {}
     except (ValueError, RecursionError):

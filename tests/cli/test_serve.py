@@ -232,6 +232,25 @@ def test_lineage_endpoint_rejects_what_is_not_events(deployment: Deployment) -> 
     )
 
 
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_lineage_endpoint_refuses_a_body_over_the_limit(deployment: Deployment, declared: bool) -> None:
+    """Declared too long, or streamed chunk by chunk with no length: refused once past the limit."""
+    chunk = b" " * (1024 * 1024)
+    chunks = 11  # 11 MiB, over the 10 MiB limit
+    if declared:
+        body: Any = chunk * chunks
+    else:
+        def stream() -> Iterator[bytes]:
+            yield from (chunk for _ in range(chunks))
+
+        body = stream()
+    headers = {"Authorization": f"Bearer {deployment.tokens['feeder']}", "Content-Type": "application/json"}
+    refused = httpx.post(f"{deployment.url}/api/v1/lineage", content=body, headers=headers, timeout=60)
+    assert refused.status_code == 400
+    assert "-byte limit" in refused.json()["error"] and refused.json()["error"].startswith("[invalid_arguments]")
+    assert post_lineage(deployment, "feeder", [lineage_event("load_orders")]).status_code == 201
+
+
 def test_posted_lineage_reaches_the_graph(deployment: Deployment) -> None:
     posted = post_lineage(deployment, "feeder", [lineage_event("load_orders")])
     assert posted.status_code == 201, posted.text

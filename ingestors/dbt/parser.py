@@ -15,7 +15,8 @@ from ingestors.common.report import IngestReport
 from ingestors.common.workunit import WorkUnit
 from ingestors.dbt.artifacts import DbtArtifacts
 from ingestors.dbt.context import ParseContext
-from ingestors.dbt.datasets import add_datasets
+from ingestors.dbt.cycles import depends_on_cycles
+from ingestors.dbt.datasets import RELATION_KINDS, add_datasets
 from ingestors.dbt.governance import add_exposures, add_groups
 from ingestors.dbt.lineage import Analyzer, LineageBuilder, LineageStats, PreviousLineage
 from ingestors.dbt.quality import add_tests
@@ -60,6 +61,7 @@ def parse(
         report.warn("namespace", "parse", f"no --authority given: {ctx.adapter} datasets are named under "
                     f"{ctx.adapter}://<database>, which other sources naming the host will not match")
     with report.timed("parse"):
+        _report_cycles(ctx)
         add_groups(ctx)
         add_datasets(ctx)
     with report.timed("lineage"):
@@ -88,6 +90,17 @@ def parse(
         }
     )
     return ParseResult(project=ctx.project, nodes=ctx.nodes, edges=ctx.edges, report=report, lineage=stats)
+
+
+def _report_cycles(ctx: ParseContext) -> None:
+    """Models, seeds and snapshots that depend on each other in a circle: dbt could not build them."""
+    parents = {
+        unique_id: node.depends_on.nodes
+        for unique_id, node in ctx.artifacts.manifest.nodes.items()
+        if node.resource_type in RELATION_KINDS and node.config.enabled
+    }
+    for cycle in depends_on_cycles(parents):
+        ctx.report.warn(cycle.path[0], "parse", cycle.message())
 
 
 def _drop_dangling(ctx: ParseContext) -> None:

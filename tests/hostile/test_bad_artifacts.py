@@ -3,8 +3,8 @@
 Refused: the command exits 2 with one line on stderr naming the file and what is wrong with it, and the
 graph is as it was (same current run, same counts; for OpenLineage, no event logged). A bad item inside a
 good artifact (a duplicate id, garbage SQL) is reported against that item and the rest is ingested.
-Cycles ingest without hanging and lineage answers over them terminate. A 100 MB text in a field costs a
-few copies of itself in memory. Refusals and cycles run on both graph backends; the rest is decided
+Cycles ingest without hanging, lineage answers over them terminate, and a dbt depends_on cycle is
+reported. A 100 MB text in a field costs a few copies of itself in memory. Refusals and cycles run on both graph backends; the rest is decided
 before the graph is written to and runs on the embedded one.
 
 Not made, and why: LookML and the Metabase export carry no format version (a corrupt file header stands in
@@ -556,6 +556,7 @@ class Cycle:
     root: str  # qualified name of where lineage is traced from
     column: str | None  # ...and the column, for a column-level cycle
     upstream: str  # a qualified name downstream of the root that is also upstream of it, through the cycle
+    reported: tuple[str, str] | None = None  # a summary line naming this item says this, if the cycle is reported
 
 
 def _depends_on_cycle(manifest: dict[str, Any]) -> None:
@@ -595,7 +596,9 @@ def _view_cycle(database: Path) -> None:
 
 
 CYCLES = [
-    Cycle("dbt", _manifest(_depends_on_cycle), "shop.staging.stg_orders", None, "shop.analytics.fct_orders"),
+    Cycle("dbt", _manifest(_depends_on_cycle), "shop.staging.stg_orders", None, "shop.analytics.fct_orders",
+          ("warning: model.shop.fct_orders",
+           "depends on itself through model.shop.int_orders_enriched -> model.shop.stg_orders")),
     Cycle("openlineage", _event_cycle, "shop.public.x", "amount", "shop.public.z"),
     Cycle("catalog", _catalog(_view_cycle), "warehouse.sales.v1", "amount", "warehouse.sales.v2"),
 ]
@@ -610,6 +613,10 @@ def test_a_cycle_is_ingested_and_lineage_over_it_terminates(
     result = fresh.ingest(case.ingestor, case.make(tmp_path, good))
     assert not crashed(result), crashed(result)
     assert result.exit_code == 0, f"exit {result.exit_code}: {result.stderr}"
+    if case.reported is not None:
+        item, says = case.reported
+        [line] = [row for row in result.stdout.splitlines() if item in row]
+        assert says in line, line
 
     with open_store(fresh.settings()) as store:
         runtime = build_runtime(Settings(home=tmp_path / "server"), store=store)

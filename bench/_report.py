@@ -69,6 +69,22 @@ def _sql_lineage(d: dict[str, Any]) -> list[Row]:
              f"median {w['median_ms']} ms, p90 {w['p90_ms']} ms", "one walk per query", "")]
 
 
+def _load(d: dict[str, Any]) -> list[Row]:
+    rss, audit = d["server_rss_mb"], d["audit"]
+    load = (f"{d['clients']} clients × {d['calls_per_client']} calls over HTTP, "
+            f"{d['ingests_during_load']} ingests meanwhile")
+    return [
+        (f"{load}: errors", str(d["errors"]), "0 errors", "yes" if d["errors"] == 0 else "no"),
+        (f"{load}: latency", f"p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms, p99 {d['p99_ms']} ms "
+         f"({d['calls_per_s']} calls/s)", "reported", ""),
+        ("audit chain after the load", f"{audit['entries']} entries, {'verifies' if audit['chain_ok'] else 'broken'}",
+         f"{audit['expected']} entries, verifies",
+         "yes" if audit["chain_ok"] and audit["entries"] == audit["expected"] else "no"),
+        ("server RSS under the load", f"{rss['before']} MB at rest, {rss['peak']} MB peak",
+         f"peak ≤ rest + {d['rss_headroom_mb']} MB", _met(rss["peak"], rss["before"] + d["rss_headroom_mb"])),
+    ]
+
+
 RENDERERS = {
     "graph_traversal": _graph_traversal,
     "lineage_queries": _lineage_queries,
@@ -76,6 +92,7 @@ RENDERERS = {
     "resolve": _resolve,
     "mcp_roundtrip": _mcp_roundtrip,
     "sql_lineage": _sql_lineage,
+    "load": _load,
 }
 
 

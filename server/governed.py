@@ -155,10 +155,12 @@ def describe_failure(name: str, exc: Exception) -> str:
     """The one-line error a caller reads for a failed call; unexpected crashes are logged, not shown."""
     if isinstance(exc, ToolCallError):
         return str(exc)
+    # A store's message may quote a driver's, which can run over several lines (Neo4j's connection errors do).
+    message = " ".join(str(exc).split())
     for kind, code in _READABLE_FAILURES:
         if isinstance(exc, kind):
-            return f"[{code}] {exc}"
+            return f"[{code}] {message}"
     if isinstance(exc, DatagraphError):
-        return f"[failed] {exc}"
+        return f"[failed] {message}"
     logger.exception("%s crashed", name)
     return f"[internal_error] '{name}' failed unexpectedly; the server log has the details"

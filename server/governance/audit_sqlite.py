@@ -42,17 +42,21 @@ _SCHEMA = (
 )
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file `path` names now (device, inode); OSError when it names none."""
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino
+
+
 class SqliteAuditStore:
     def __init__(self, path: Path, *, clock: Callable[[], datetime] = utc_now, busy_timeout_s: float = 10.0) -> None:
         self.path = path
         self._clock = clock
+        self._busy_timeout_s = busy_timeout_s
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
-            self._conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn, self._file = self._open()
             self._in_write_transaction(lambda: [self._conn.execute(sql) for sql in _SCHEMA])
         except (OSError, sqlite3.Error) as exc:
             raise AuditUnavailableError(f"cannot open the audit log {path}: {exc}") from None
@@ -61,8 +65,37 @@ class SqliteAuditStore:
     def location(self) -> str:
         return str(self.path)
 
+    def _open(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        # Autocommit mode: transactions are opened explicitly with BEGIN IMMEDIATE.
+        conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            return conn, _identity(self.path)
+        except (OSError, sqlite3.Error):
+            conn.close()
+            raise
+
+    def _checked(self) -> sqlite3.Connection:
+        """The connection to the file at `path` now; the caller holds the lock.
+
+        An open SQLite file that is removed or moved away takes writes without a murmur, into a file nobody
+        will read again, so a log no longer at its path fails closed. It is not recreated either: a new file
+        would restart the chain and hide the loss. A file put back at the path (moved back, or restored from
+        a backup) is written again, reopened if it is another file than before.
+        """
+        try:
+            current = _identity(self.path)
+        except OSError:
+            raise FileNotFoundError("the file is gone (removed or moved away)") from None
+        if current != self._file:
+            self._conn.close()
+            self._conn, self._file = self._open()
+        return self._conn
+
     def _in_write_transaction(self, work: Callable[[], T]) -> T:
         with self._lock:
+            self._checked()
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 result = work()
@@ -82,15 +115,15 @@ class SqliteAuditStore:
 
         try:
             return self._in_write_transaction(write)
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise AuditUnavailableError(f"cannot write the audit log {self.path}: {exc}") from None
 
     def query(self, query: AuditQuery) -> list[AuditEntry]:
         sql, params = query_sql(query, "?")
         try:
             with self._lock:
-                rows = self._conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
+                rows = self._checked().execute(sql, params).fetchall()
+        except (OSError, sqlite3.Error) as exc:
             raise AuditUnavailableError(f"cannot read the audit log {self.path}: {exc}") from None
         return [row_to_entry(r) for r in rows]
 
@@ -99,8 +132,8 @@ class SqliteAuditStore:
         while True:
             try:
                 with self._lock:
-                    rows = self._conn.execute(batch_sql("?"), (after, batch)).fetchall()
-            except sqlite3.Error as exc:
+                    rows = self._checked().execute(batch_sql("?"), (after, batch)).fetchall()
+            except (OSError, sqlite3.Error) as exc:
                 raise AuditUnavailableError(f"cannot read the audit log {self.path}: {exc}") from None
             if not rows:
                 return

@@ -30,6 +30,13 @@ def cli_command(*args: str) -> list[str]:
 @contextmanager
 def http_server(home: Path, log: Path, **env: str) -> Iterator[str]:
     """`datagraph serve --transport http` on a free loopback port; yields its base URL once /healthz answers."""
+    with http_server_process(home, log, **env) as (base, _):
+        yield base
+
+
+@contextmanager
+def http_server_process(home: Path, log: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `http_server`, and the server's process too (for its pid, or to see that it is still alive)."""
     port = free_loopback_port()
     command = cli_command("serve", "--transport", "http", "--port", str(port), "--home", str(home))
     with log.open("wb") as out:
@@ -48,7 +55,7 @@ def http_server(home: Path, log: Path, **env: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"datagraph serve did not answer /healthz: {log_tail(log)}")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)

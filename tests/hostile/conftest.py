@@ -44,5 +44,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     for category in CATEGORIES:
         terminalreporter.write_line(f"{category}: {counts.get(category, 0)}")
     terminalreporter.write_line(
-        "kill -9 of an ingest mid-run: tests/store/test_concurrency.py (store level, both backends)"
+        "kill -9 of an ingest mid-run: tests/hostile/test_faults.py (the CLI) and tests/store/test_concurrency.py "
+        "(store level), both backends"
     )

@@ -5,8 +5,8 @@ names (else $XDG_CACHE_HOME/datagraph/playwright-core, where .ci/run puts it, so
 it too). Chromium is DATAGRAPH_CHROMIUM, else /usr/bin/chromium, else `chromium` on PATH. Nothing is ever
 downloaded here: playwright-core drives the installed browser.
 
-A missing piece fails the test with what to install; DATAGRAPH_REQUIRE_BROWSER=0 turns that into a skip
-for a machine that cannot have a browser (CI sets it to 1).
+A missing piece skips the test with what to install, or fails it where the run demands the browser (CI, or
+DATAGRAPH_REQUIRE_BROWSER=1, which .ci/run sets).
 """
 
 import os
@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.services import ServiceUnavailableError, skip_or_fail
+from tests.support.services import ServiceUnavailableError, flag_set, skip_or_fail
 
 PLAYWRIGHT_ENV = "DATAGRAPH_PLAYWRIGHT"
 CHROMIUM_ENV = "DATAGRAPH_CHROMIUM"
@@ -47,12 +47,13 @@ def chromium_path() -> str | None:
 
 
 def browser_required() -> bool:
-    """True unless DATAGRAPH_REQUIRE_BROWSER says 0/false/no."""
-    return os.environ.get(REQUIRE_ENV, "1").strip().lower() not in {"0", "false", "no"}
+    """Like Neo4j and PostgreSQL: a CI run (or DATAGRAPH_REQUIRE_BROWSER=1) fails without the browser;
+    elsewhere the test is skipped, with the reason in the report."""
+    return flag_set("CI") or flag_set(REQUIRE_ENV)
 
 
 def find_browser() -> Browser:
-    """The pieces, or a test failure (a skip with DATAGRAPH_REQUIRE_BROWSER=0) naming what to install."""
+    """The pieces, or a skip (a failure when required) naming what to install."""
     node = shutil.which("node")
     package = playwright_prefix() / "node_modules" / "playwright-core"
     chromium = chromium_path()

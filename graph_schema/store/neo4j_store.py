@@ -92,6 +92,8 @@ class Neo4jStore(GraphStore):
         self._txs: dict[int, neo4j.Transaction] = {}
         # The read transaction of a consistent read in progress (read_consistently), per thread.
         self._readers: dict[int, Query] = {}
+        # Nodes' JSON met by traversals inside that consistent read: the same state, so get_many may use them.
+        self._met: dict[int, dict[str, str]] = {}
         try:
             self._migrate()
         except (ServiceUnavailable, DriverError, OSError) as exc:
@@ -129,10 +131,12 @@ class Neo4jStore(GraphStore):
 
         def pinned(query: Query) -> T:
             self._readers[thread] = query
+            self._met[thread] = {}  # a retry after a commit starts over
             try:
                 return read()
             finally:
                 del self._readers[thread]
+                del self._met[thread]
 
         try:
             return self._consistent(pinned)
@@ -301,8 +305,9 @@ class Neo4jStore(GraphStore):
         return out
 
     def _load_node_data(self, node_ids: set[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for batch in _batches(sorted(node_ids)):
+        met = self._met.get(threading.get_ident(), {})
+        out = {i: met[i] for i in node_ids if i in met}
+        for batch in _batches(sorted(node_ids - out.keys())):
             for node_id, data in self._run("UNWIND $ids AS i MATCH (n:Asset {id: i}) RETURN n.id, n.data", ids=batch):
                 out[node_id] = data
         return out
@@ -354,7 +359,7 @@ class Neo4jStore(GraphStore):
             return iter(self._bfs(starts, direction, kinds, max_depth, self._in_run))
         reader = self._readers.get(thread)
         if reader is not None:
-            return iter(self._bfs(starts, direction, kinds, max_depth, reader))
+            return iter(self._bfs(starts, direction, kinds, max_depth, reader, self._met[thread]))
         try:
             return iter(self._consistent(lambda query: self._bfs(starts, direction, kinds, max_depth, query)))
         except (ServiceUnavailable, DriverError, OSError) as exc:
@@ -370,7 +375,9 @@ class Neo4jStore(GraphStore):
         kinds: list[str] | None,
         max_depth: int,
         query: Query,
+        met: dict[str, str] | None = None,
     ) -> list[Reached]:
+        """`met`, when given, collects each reached node's JSON: an answer reads them next, in the same state."""
         types = _types(kinds)
         if direction is Direction.DOWNSTREAM:
             step = f"UNWIND $ids AS i MATCH (a:Asset {{id: i}})-[e{types}]->(b:Asset) "
@@ -382,7 +389,9 @@ class Neo4jStore(GraphStore):
             "WHERE NOT b.id IN $seen "
             "WITH a, b, e ORDER BY b.id, a.id, type(e) "
             "WITH b, head(collect([a.id, toLower(type(e)), e.data])) AS first "
-            "RETURN first[0], b.id, b.kind, b.name, first[1], first[2] ORDER BY b.id"
+            "RETURN first[0], b.id, b.kind, b.name, first[1], first[2]"
+            + (", b.data" if met is not None else ", null")
+            + " ORDER BY b.id"
         )
         paths: dict[str, tuple[str, ...]] = {s: (s,) for s in starts}
         reached: list[Reached] = []
@@ -392,9 +401,12 @@ class Neo4jStore(GraphStore):
                 break
             next_frontier: list[str] = []
             params = {"ids": frontier, "seen": list(paths)}
-            for origin, node_id, kind, name, edge_kind, data in query(cypher, params):  # type: ignore[arg-type]
+            rows = query(cypher, params)  # type: ignore[arg-type]
+            for origin, node_id, kind, name, edge_kind, data, node_data in rows:
                 if node_id in paths:
                     continue
+                if met is not None:
+                    met[node_id] = node_data
                 paths[node_id] = paths[origin] + (node_id,)
                 src, dst = (origin, node_id) if direction is Direction.DOWNSTREAM else (node_id, origin)
                 reached.append(
@@ -405,7 +417,10 @@ class Neo4jStore(GraphStore):
                         distance=len(paths[node_id]) - 1,
                         path=paths[node_id],
                         via=Edge.model_construct(
-                            source=src, target=dst, kind=EdgeKind(edge_kind), props={} if data == "{}" else json.loads(data)
+                            source=src,
+                            target=dst,
+                            kind=EdgeKind(edge_kind),
+                            props={} if data == "{}" else json.loads(data),
                         ),
                     )
                 )

@@ -198,8 +198,8 @@ class _Impact:
         touched = {dataset: Finding(dataset, consumer_effect, 0, (dataset,), "")} if dataset else {}
         # A rename leaves the readers' own outputs as they were once they read the new name.
         renamed = kind == "rename_column"
-        self._dataset_consumers(touched, follow_unknown=not renamed, of_findings=not renamed)
-        self._rows_change_closures()
+        unknown = self._dataset_consumers(touched, of_findings=not renamed)
+        self._at_risk_downstream(unknown if not renamed else [])
         if not renamed:  # fields and dimensions keep their names when the column under them is renamed
             self._explores()
             self._semantic_refs()
@@ -416,9 +416,10 @@ class _Impact:
             self.offer(Finding(below.id, effect, finding.distance + below.distance,
                                finding.path + below.path[1:], reason))
 
-    def _dataset_consumers(self, touched: dict[str, Finding], follow_unknown: bool, of_findings: bool = True) -> None:
+    def _dataset_consumers(self, touched: dict[str, Finding], of_findings: bool = True) -> list[Finding]:
         """Readers of affected datasets that column lineage cannot speak for: `touched` and, with
-        `of_findings`, every dataset found affected so far."""
+        `of_findings`, every dataset found affected so far. Returns the readers that may read the change
+        because their column lineage is unknown: what is built from them is at risk too."""
         sources = dict(touched)
         for finding in list(self.findings.values()) if of_findings else []:
             node = self.nodes.get(finding.id)
@@ -452,9 +453,7 @@ class _Impact:
                 self.offer(Finding(reader.id, effect, distance, path,
                                    f"{reader.kind.value} on {what}, which {verb}; "
                                    "it does not say which columns it uses", self._check_action(reader)))
-        if follow_unknown and unknown:
-            self._at_risk_closures({f.id: f"downstream of {self.name(f.id)}, which may read {self._changed()}"
-                                    for f in unknown}, unknown)
+        return unknown
 
     def _changed_dataset(self) -> str | None:
         return dataset_id_of(self.column) if self.column is not None else self.target.id
@@ -475,9 +474,17 @@ class _Impact:
             return f"update {reader.name} to read {self.change.new_name} instead of {self.target.name}"
         return None
 
-    def _rows_change_closures(self) -> None:
-        starts = sorted(self.rows_change.values(), key=lambda f: (f.distance, f.id))
-        self._at_risk_closures({f.id: f"built from {self.name(f.id)}, whose rows may change" for f in starts}, starts)
+    def _at_risk_downstream(self, unknown: list[Finding]) -> None:
+        """What is built from datasets whose rows may change, and from readers that may read the change
+        (`unknown`): at risk, in one walk from all of them, each item with the reason of the start it hangs on."""
+        reasons = {f.id: f"built from {self.name(f.id)}, whose rows may change" for f in self.rows_change.values()}
+        reasons |= {f.id: f"downstream of {self.name(f.id)}, which may read {self._changed()}" for f in unknown}
+        nearest: dict[str, Finding] = {}
+        for finding in [*self.rows_change.values(), *unknown]:
+            known = nearest.get(finding.id)
+            if known is None or finding.distance < known.distance:
+                nearest[finding.id] = finding
+        self._at_risk_closures(reasons, sorted(nearest.values(), key=lambda f: (f.distance, f.id)))
 
     def _at_risk_closures(self, reasons: dict[str, str], starts: list[Finding]) -> None:
         """Everything downstream of `starts` is at risk, each for the reason of the start it hangs on."""
@@ -537,8 +544,7 @@ class _Impact:
                 for hop in self.walk([reader.id], ASSET_KINDS, 1):
                     self.offer(Finding(hop.id, BREAKS, 1 + hop.distance, finding.path + hop.path[1:],
                                        f"{self._link(hop)}, which is defined on {target.name}"))
-        self._dataset_consumers({}, follow_unknown=True)
-        self._rows_change_closures()
+        self._at_risk_downstream(self._dataset_consumers({}))
         self._explores()
         self._semantic_refs()
 

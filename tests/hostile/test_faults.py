@@ -63,6 +63,7 @@ pytestmark = pytest.mark.timeout(600)
 
 POLL_S = 0.001
 MOMENTS = 3  # each watch below names three
+ATTEMPTS = 5  # ingests started per moment before the test gives up catching it
 
 
 # ---- kill -9 of an ingest ----------------------------------------------------------------------------
@@ -157,8 +158,9 @@ def estate(request: pytest.FixtureRequest, tmp_path: Path, shop_versions: ShopVe
     yield state
 
 
-def kill_at(target: Path, estate: Estate, index: int) -> Moment:
-    """Start `datagraph ingest dbt target` and SIGKILL it at the watch's moment `index`; that moment."""
+def kill_at(target: Path, estate: Estate, index: int) -> Moment | None:
+    """Start `datagraph ingest dbt target` and SIGKILL it at the watch's moment `index`: that moment, or None
+    when the ingest finished (successfully) before the watch saw the moment."""
     watch = estate.watch()
     moment = watch.moments()[index]
     process = subprocess.Popen(
@@ -167,9 +169,10 @@ def kill_at(target: Path, estate: Estate, index: int) -> Moment:
     )
     try:
         while not moment.reached():
-            assert process.poll() is None, (
-                f"the ingest ended ({process.returncode}) before '{moment.name}': {process.stderr.read()[-1000:]!r}"
-            )
+            if process.poll() is not None:
+                # A moment lasts milliseconds and the watch polls: a fast ingest can slip past it.
+                assert process.returncode == 0, f"the ingest failed: {process.stderr.read()[-1000:]!r}"
+                return None
             time.sleep(POLL_S)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
@@ -188,8 +191,14 @@ def test_a_killed_cli_ingest_leaves_the_last_good_run(
 ) -> None:
     target = shop_versions.v2
     for index in range(MOMENTS):
-        before = graph_state(estate.settings)
-        moment = kill_at(target, estate, index)
+        for _ in range(ATTEMPTS):
+            before = graph_state(estate.settings)
+            moment = kill_at(target, estate, index)
+            if moment is not None:
+                break
+            target = shop_versions.other(target)  # that ingest committed; the next attempt changes the graph again
+        else:
+            pytest.fail(f"in {ATTEMPTS} ingests the watch never caught moment {index}")
         killed = graph_state(estate.settings)
         ingest(target, estate.home, estate.env)  # the following ingest succeeds
         after = graph_state(estate.settings)

@@ -11,7 +11,6 @@ Targets: embedded p95 <= 10 ms, Neo4j p95 <= 50 ms.
 """
 
 import argparse
-import gc
 import os
 import random
 import statistics
@@ -72,17 +71,11 @@ def measure(store: GraphStore, nodes: list[Node], edges: list[Edge], queries: in
     for node_id in starts[:10]:  # warm caches and connections
         store.traverse(node_id, Direction.DOWNSTREAM, [EdgeKind.FEEDS], max_depth=depth)
     latencies, sizes = [], []
-    # The estate's million pydantic objects live in this process only to be loaded (a server holds none of
-    # them); frozen, the garbage collector leaves them out of the passes it makes mid-query.
-    gc.freeze()
-    try:
-        for node_id in starts:
-            t0 = time.perf_counter()
-            reached = store.traverse(node_id, Direction.DOWNSTREAM, [EdgeKind.FEEDS], max_depth=depth).reached
-            latencies.append((time.perf_counter() - t0) * 1000)
-            sizes.append(len(reached))
-    finally:
-        gc.unfreeze()
+    for node_id in starts:
+        t0 = time.perf_counter()
+        reached = store.traverse(node_id, Direction.DOWNSTREAM, [EdgeKind.FEEDS], max_depth=depth).reached
+        latencies.append((time.perf_counter() - t0) * 1000)
+        sizes.append(len(reached))
     return {
         "load_s": round(load_s, 2),
         "closure_p50_ms": round(percentile(latencies, 0.50), 2),

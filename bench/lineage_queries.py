@@ -12,7 +12,6 @@ Targets: embedded p95 <= 10 ms, Neo4j p95 <= 50 ms.
 """
 
 import argparse
-import gc
 import random
 import statistics
 import sys
@@ -135,13 +134,7 @@ def main() -> None:
             started = time.perf_counter()
             load(store, nodes, edges, CHUNKS[name])
             load_s = time.perf_counter() - started
-            # The estate's million pydantic objects live in this process only to be loaded (a server holds
-            # none of them); frozen, the garbage collector leaves them out of the passes it makes mid-query.
-            gc.freeze()
-            try:
-                figures = measure(store, nodes, args.queries, args.depth)
-            finally:
-                gc.unfreeze()
+            figures = measure(store, nodes, args.queries, args.depth)
         target = TARGETS_MS[name]
         results["backends"][name] = {
             "load_s": round(load_s, 1),

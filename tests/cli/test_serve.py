@@ -15,7 +15,7 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult, TextContent, TextResourceContents
+from mcp_types import CallToolResult, TextResourceContents
 
 from graph_schema.config import Settings
 from graph_schema.store import open_store
@@ -25,20 +25,9 @@ from server.tools.names import ToolName
 from tests.cli.serve_process import cli_command, cli_env, http_server
 from tests.server.conftest import new_token
 from tests.server.estate import RAW_ORDERS, STG_ORDERS, add_model, build_estate, ds
+from tests.server.calls import structured, text_of
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def text_of(result: CallToolResult) -> str:
-    first = result.content[0]
-    assert isinstance(first, TextContent)
-    return first.text
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 def test_stdio_answers_from_the_graph_and_follows_new_snapshots(tmp_path: Path) -> None:

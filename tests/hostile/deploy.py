@@ -16,7 +16,7 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp_types import CallToolResult, TextContent
+from mcp_types import CallToolResult
 
 from graph_schema.config import Settings
 from graph_schema.models import canonical_json
@@ -185,15 +185,3 @@ async def call_in_session(url: str, token: str, steps: Sequence[Step]) -> list[C
 
 def call_tools(url: str, token: str, *steps: Step) -> list[CallToolResult]:
     return anyio.run(call_in_session, url, token, steps)
-
-
-def text_of(result: CallToolResult) -> str:
-    first = result.content[0]
-    assert isinstance(first, TextContent)
-    return first.text
-
-
-def answer_of(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, text_of(result)
-    assert result.structured_content is not None
-    return result.structured_content

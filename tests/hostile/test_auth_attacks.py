@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from mcp_types import CallToolResult, TextContent
+from mcp_types import CallToolResult
 from typer.testing import CliRunner
 
 from datagraph.cli import app
@@ -55,6 +55,7 @@ from tests.server.conftest import new_token
 from tests.server.http_server import serving
 from tests.server.jwks_server import AUDIENCE, ISSUER, SigningKey, claims, serve_jwks
 from tests.support.neo4j import wipe_neo4j
+from tests.server.calls import text_of
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -170,12 +171,6 @@ async def session_calls(url: str, token: str, steps: list[Call], *, concurrently
 
 def calls(url: str, token: str, *steps: Call) -> list[CallToolResult]:
     return anyio.run(lambda: session_calls(url, token, list(steps)))
-
-
-def text_of(result: CallToolResult) -> str:
-    first = result.content[0]
-    assert isinstance(first, TextContent)
-    return first.text
 
 
 def refused_by_client(url: str, token: str) -> bool:

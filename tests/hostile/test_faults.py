@@ -38,7 +38,6 @@ from tests.hostile.conftest import HostileTally
 from tests.hostile.deploy import (
     ShopVersions,
     Step,
-    answer_of,
     call_in_session,
     call_tools,
     copy_sqlite,
@@ -49,10 +48,10 @@ from tests.hostile.deploy import (
     new_home,
     settings_for,
     shop_versions,
-    text_of,
     token_policy,
 )
 from tests.hostile.graphs import copy_graph
+from tests.server.calls import structured, text_of
 from tests.hostile.neo4j_process import restartable_neo4j
 from tests.server.estate import build_estate
 from tests.support.neo4j import Neo4jConnection, wipe_neo4j
@@ -375,7 +374,7 @@ def test_the_server_rides_out_neo4j_going_down_and_coming_back(tmp_path: Path, h
         with http_server_process(home, tmp_path / "serve.log", DATAGRAPH_POLICY=str(policy), **env) as (url, process):
             before = call_tools(url, tokens["ann"], *ANALYST_CALLS)
             for result in before:
-                answer_of(result)
+                structured(result)
 
             neo4j_server.crash()
             for step in ANALYST_CALLS:
@@ -392,7 +391,7 @@ def test_the_server_rides_out_neo4j_going_down_and_coming_back(tmp_path: Path, h
 
             neo4j_server.start()
             after = call_tools(url, tokens["ann"], *ANALYST_CALLS)
-            assert [answer_of(r) for r in after] == [answer_of(r) for r in before]
+            assert [structured(r) for r in after] == [structured(r) for r in before]
             assert httpx.get(f"{url}/healthz", timeout=30).status_code == 200
             assert process.poll() is None
 
@@ -400,7 +399,7 @@ def test_the_server_rides_out_neo4j_going_down_and_coming_back(tmp_path: Path, h
             neo4j_server.crash()
             neo4j_server.start()
             again = call_tools(url, tokens["ann"], *ANALYST_CALLS)
-            assert [answer_of(r) for r in again] == [answer_of(r) for r in before]
+            assert [structured(r) for r in again] == [structured(r) for r in before]
             assert process.poll() is None
             hostile.tried("faults")
 

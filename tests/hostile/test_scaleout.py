@@ -17,7 +17,6 @@ from tests.cli.serve_process import http_server_process
 from tests.hostile.conftest import HostileTally
 from tests.hostile.deploy import (
     ShopVersions,
-    answer_of,
     call_tools,
     ingest,
     neo4j_env,
@@ -26,6 +25,7 @@ from tests.hostile.deploy import (
     token_policy,
 )
 from tests.hostile.load import MIX, run_clients
+from tests.server.calls import structured
 from tests.server.conftest import postgres_audit_url
 from tests.support.neo4j import Neo4jConnection, wipe_neo4j
 
@@ -58,7 +58,7 @@ def test_two_replicas_answer_alike_and_keep_one_audit_chain(
             urls[r], _ = stack.enter_context(http_server_process(home, tmp_path / f"serve-{r}.log", **env))
 
         # The same questions, by the same principal, get the same answers from either replica.
-        answers = {r: [answer_of(a) for a in call_tools(urls[r], tokens["a0"], *MIX)] for r in REPLICAS}
+        answers = {r: [structured(a) for a in call_tools(urls[r], tokens["a0"], *MIX)] for r in REPLICAS}
         for step, first, second in zip(MIX, answers["a"], answers["b"], strict=True):
             assert first == second, f"the replicas answer {step} differently"
 

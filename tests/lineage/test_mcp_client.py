@@ -2,25 +2,19 @@
 ingested shop project: structured answers, paging of impacted assets, tool errors."""
 
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
-from mcp_types import CallToolResult, TextContent
+from mcp_types import TextContent
 
 from graph_schema.store.embedded.store import EmbeddedStore
 from ingestors.dbt.ingest import ingest_dbt_project
 from tests.cli.serve_process import cli_command, cli_env
+from tests.server.calls import structured
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def structured(result: CallToolResult) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 def test_lineage_tools_answer_an_mcp_client(shop_project: Path, tmp_path: Path) -> None:

@@ -30,3 +30,17 @@ def error_text(result: Any) -> str:
     content = result.content[0]
     assert isinstance(content, TextContent)
     return content.text
+
+
+def text_of(result: CallToolResult) -> str:
+    """The first text of an MCP client's CallToolResult."""
+    first = result.content[0]
+    assert isinstance(first, TextContent)
+    return first.text
+
+
+def structured(result: CallToolResult) -> dict[str, Any]:
+    """The structured answer of a successful MCP client call; a tool error fails with its text."""
+    assert not result.is_error, text_of(result)
+    assert result.structured_content is not None
+    return result.structured_content

@@ -12,7 +12,7 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp_types import CallToolResult, TextContent
+from mcp_types import CallToolResult
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -27,6 +27,7 @@ from tests.server.conftest import new_token
 from tests.server.handlers import echo_search
 from tests.server.http_server import serving
 from tests.server.jwks_server import AUDIENCE, ISSUER, SigningKey, claims, serve_jwks
+from tests.server.calls import text_of
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -84,12 +85,6 @@ def calls(url: str, token: str, *steps: tuple[str, dict[str, Any]]) -> list[Call
                 return [await client.call_tool(name, args) for name, args in steps]
 
     return anyio.run(run)
-
-
-def text_of(result: CallToolResult) -> str:
-    first = result.content[0]
-    assert isinstance(first, TextContent)
-    return first.text
 
 
 def test_bearer_principal_calls_and_is_denied(deployment: Deployment) -> None:

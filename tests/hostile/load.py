@@ -29,9 +29,9 @@ from tests.hostile.deploy import (
     ingest,
     ingest_command,
     new_home,
-    text_of,
     token_policy,
 )
+from tests.server.calls import text_of
 
 CLIENT_PREFIX = "client"
 # At rest after warm-up the server holds ~1.1 GB (embedding model, graph snapshot, vector index). Under load

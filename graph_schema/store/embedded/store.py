@@ -64,10 +64,6 @@ def _edge_keys(table: pa.Table) -> pa.Array:
     return pc.binary_join_element_wise(table["from"], table["kind"], table["to"], "|")
 
 
-def _row_node(row: dict[str, Any]) -> StoredNode:
-    return StoredNode(**{c: row[c] for c in NODE_COLUMNS})
-
-
 def _row_edge(row: dict[str, Any]) -> StoredEdge:
     return StoredEdge(
         source=row["from"], target=row["to"], kind=row["kind"], data=row["data"],
@@ -331,34 +327,28 @@ class EmbeddedStore(GraphStore):
     # ---- primitives --------------------------------------------------------------------------
 
     def _load_nodes(self, node_ids: set[str]) -> dict[str, StoredNode]:
-        if not node_ids:
-            return {}
-        with self._lock:
-            snap = self._current()
-            if snap is None:
-                return {}
-            if snap.indexed or len(node_ids) > POINT_LOOKUP_MAX:
-                return {row["id"]: _row_node(row) for row in snap.node_rows(node_ids).to_pylist()}
-        # Until the snapshot's rows are indexed in memory (the first traversal or large lookup does that),
-        # UNWIND + a primary-key match is a point lookup per id; `WHERE n.id IN $ids` would scan every node.
-        rows = self._query(
-            "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN " + ", ".join(f"n.{c}" for c in NODE_COLUMNS),
-            {"ids": sorted(node_ids)},
-        )
-        return {r[0]: StoredNode(*r) for r in rows}
+        return {row[0]: StoredNode(*row) for row in self._node_rows(node_ids, NODE_COLUMNS)}
 
     def _load_node_data(self, node_ids: set[str]) -> dict[str, str]:
+        return {node_id: data for node_id, data in self._node_rows(node_ids, ("id", "data"))}
+
+    def _node_rows(self, node_ids: set[str], columns: tuple[str, ...]) -> list[list[Any]]:
+        """The given columns (the first being id) of each known node."""
         if not node_ids:
-            return {}
+            return []
         with self._lock:
             snap = self._current()
             if snap is None:
-                return {}
+                return []
             if snap.indexed or len(node_ids) > POINT_LOOKUP_MAX:
-                rows = snap.node_rows(node_ids, ("id", "data"))
-                return dict(zip(rows["id"].to_pylist(), rows["data"].to_pylist(), strict=True))
-        rows = self._query("UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN n.id, n.data", {"ids": sorted(node_ids)})
-        return {node_id: data for node_id, data in rows}
+                table = snap.node_rows(node_ids, columns)
+                return [list(row) for row in zip(*(table[c].to_pylist() for c in columns), strict=True)]
+        # Until the snapshot's rows are indexed in memory (the first traversal or large lookup does that),
+        # UNWIND + a primary-key match is a point lookup per id; `WHERE n.id IN $ids` would scan every node.
+        return self._query(
+            "UNWIND $ids AS i MATCH (n:Node {id: i}) RETURN " + ", ".join(f"n.{c}" for c in columns),
+            {"ids": sorted(node_ids)},
+        )
 
     def _load_edges(self, keys: set[str]) -> dict[str, StoredEdge]:
         if not keys:

@@ -168,10 +168,17 @@ class Neo4jStore(GraphStore):
                 before = query(SEQ_READ, {})
                 in_flight = before and before[0][0] != before[0][1] and before[0][2] < COMMIT_STALE_S
                 if not in_flight:
-                    result = read(query)
-                    after = query(SEQ_READ, {})
-                    if [r[:2] for r in after] == [r[:2] for r in before]:
-                        return result
+                    try:
+                        result = read(query)
+                    except (ValueError, KeyError, TypeError):
+                        # Data half-way through a commit (a node without its kind yet) can break the read
+                        # itself: that is a read the lock would have discarded, so it is retried, not raised.
+                        if [r[:2] for r in query(SEQ_READ, {})] == [r[:2] for r in before]:
+                            raise
+                    else:
+                        after = query(SEQ_READ, {})
+                        if [r[:2] for r in after] == [r[:2] for r in before]:
+                            return result
             if time.monotonic() > deadline:
                 raise StoreUnavailableError("the graph kept changing under a read; try again")
             time.sleep(0.005)

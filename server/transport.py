@@ -19,6 +19,7 @@ from server.endpoints import GovernedEndpoint, governed_endpoint
 from server.errors import ServeRefusedError
 from server.governance.auth import Authenticator
 from server.governance.principal import Principal, local_principal_name
+from server.heap import settle_heap
 from server.http_auth import PolicyTokenVerifier, auth_settings, current_http_principal, request_principal
 from server.runtime import Runtime
 from server.tools.registry import TOOL_SPECS, ToolSpec
@@ -58,7 +59,9 @@ def stdio_server(
 
 
 async def run_stdio(runtime: Runtime, principal_name: str | None = None) -> None:
-    await stdio_server(runtime, principal_name).run_stdio_async()
+    server = stdio_server(runtime, principal_name)
+    settle_heap()
+    await server.run_stdio_async()
 
 
 def build_http_app(
@@ -114,4 +117,6 @@ def serve_http(
     app = build_http_app(
         runtime, host=host, no_auth=no_auth, endpoints=endpoints, routes=routes, principal_name=principal_name
     )
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    settle_heap()
+    server.run()

@@ -119,8 +119,15 @@ class _Answer:
         self.distance: dict[str, int] = {root.id: 0}
         self.edges: list[LineageEdge] = []
         self.hidden = 0
+        self._shown: dict[str, bool] = {}  # each node is asked about as a node and as the end of its edges
 
     def shown(self, node_id: str) -> bool:
+        known = self._shown.get(node_id)
+        if known is None:
+            known = self._shown[node_id] = self._decide(node_id)
+        return known
+
+    def _decide(self, node_id: str) -> bool:
         node = self.nodes.get(node_id)
         if node is None or not self.visible(node):
             return False

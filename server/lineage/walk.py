@@ -107,12 +107,18 @@ def _forward(
     limit: int,
     excluded: set[str],
 ) -> list[Hop]:
-    """One store traversal per distinct distance in the frontier; the hops that improved the result."""
+    """One store traversal per distinct distance in the frontier, nearest first; the hops that improved the result.
+
+    A member that a nearer traversal already reached, at no greater distance than its own, is not walked
+    from again: everything below it was reached as near or nearer (one shortest path is kept either way).
+    """
     added: list[Hop] = []
     if not forward:
         return added
-    for base, members in _by_distance(frontier).items():
-        if base >= depth:
+    walked_past: dict[str, int] = {}  # frontier members reached by a traversal so far -> nearest distance
+    for base, members in sorted(_by_distance(frontier).items()):
+        members = [m for m in members if walked_past.get(m, base + 1) > base]
+        if base >= depth or not members:
             continue
         traversal = store.traverse(members, direction, forward, max_depth=depth - base, limit=limit)
         result.truncated |= traversal.truncated
@@ -120,6 +126,8 @@ def _forward(
             start_path = frontier[hit.path[0]][1]
             hop = Hop(hit.id, hit.kind, hit.name, base + hit.distance, start_path + hit.path[1:], hit.via,
                       origin.get(hit.path[0], hit.path[0]))
+            if hit.id in frontier and not traversal.truncated:
+                walked_past[hit.id] = min(walked_past.get(hit.id, hop.distance), hop.distance)
             if _offer(result, hop, excluded):
                 added.append(hop)
     return added

@@ -19,7 +19,8 @@ from graph_schema.store.models import Direction, Reached
 
 _KIND_CODES = {kind.value: code for code, kind in enumerate(EdgeKind)}
 _KINDS_BY_CODE = list(EdgeKind)
-_NODE_KINDS = {kind.value: kind for kind in NodeKind}
+_NODE_KIND_CODES = {kind.value: code for code, kind in enumerate(NodeKind)}
+_NODE_KINDS_BY_CODE = list(NodeKind)
 
 
 class _Csr:
@@ -45,10 +46,12 @@ class _Csr:
 class Adjacency:
     def __init__(self, nodes: pa.Table, edges: pa.Table, index: dict[str, int]) -> None:
         """`index` maps each node id to its row in `nodes`."""
-        self.ids: list[str] = nodes["id"].to_pylist()
+        # Tuples of strings and arrays of codes, not lists: the garbage collector stops looking into a tuple
+        # that holds only strings, where every full collection would walk lists of every node in the graph.
+        self.ids: tuple[str, ...] = tuple(nodes["id"].to_pylist())
         self.index = index
-        self.kinds: list[NodeKind] = [_NODE_KINDS[k] for k in nodes["kind"].to_pylist()]
-        self.names: list[str] = nodes["name"].to_pylist()
+        self.kind_codes = np.array([_NODE_KIND_CODES[k] for k in nodes["kind"].to_pylist()], dtype=np.int16)
+        self.names: tuple[str, ...] = tuple(nodes["name"].to_pylist())
         node_ids = nodes["id"]
         self.src = pc.index_in(edges["from"], value_set=node_ids).to_numpy(zero_copy_only=False).astype(np.int64)
         self.dst = pc.index_in(edges["to"], value_set=node_ids).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -98,14 +101,15 @@ class Adjacency:
                 reached.append((node, edge))
             frontier = others
         ids = self.ids
-        for node, edge in reached:
+        kinds = self.kind_codes[[node for node, _ in reached]].tolist() if reached else []
+        for (node, edge), kind in zip(reached, kinds, strict=True):
             path = paths[node]
             previous = ids[path[-2]]
             src, dst = (previous, ids[node]) if downstream else (ids[node], previous)
             # Built from the snapshot's own validated rows: no re-validation on the read path.
             yield Reached(
                 id=ids[node],
-                kind=self.kinds[node],
+                kind=_NODE_KINDS_BY_CODE[kind],
                 name=self.names[node],
                 distance=len(path) - 1,
                 path=tuple(map(ids.__getitem__, path)),

@@ -4,10 +4,19 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator, model_validator
 
 from graph_schema.ids import check_kind_matches, validate_id
 from graph_schema.kinds import EdgeKind, NodeKind
+
+
+# Validation context for data a store reads back after validating it on the way in: types are still checked,
+# the id grammar and kind checks (plain Python, most of the cost of decoding a node) are not run again.
+READ_BACK: dict[str, bool] = {"read_back": True}
+
+
+def _read_back(info: ValidationInfo) -> bool:
+    return info.context is READ_BACK
 
 
 def canonical_json(value: Any) -> str:
@@ -35,12 +44,13 @@ class Node(BaseModel):
 
     @field_validator("id")
     @classmethod
-    def _valid_id(cls, value: str) -> str:
-        return validate_id(value)
+    def _valid_id(cls, value: str, info: ValidationInfo) -> str:
+        return value if _read_back(info) else validate_id(value)
 
     @model_validator(mode="after")
-    def _kind_matches_id(self) -> "Node":
-        check_kind_matches(self.id, self.kind)
+    def _kind_matches_id(self, info: ValidationInfo) -> "Node":
+        if not _read_back(info):
+            check_kind_matches(self.id, self.kind)
         return self
 
     def content_hash(self) -> str:
@@ -59,8 +69,8 @@ class Edge(BaseModel):
 
     @field_validator("source", "target")
     @classmethod
-    def _valid_end(cls, value: str) -> str:
-        return validate_id(value)
+    def _valid_end(cls, value: str, info: ValidationInfo) -> str:
+        return value if _read_back(info) else validate_id(value)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -15,8 +15,6 @@ from types import TracebackType
 from typing import Self, TypeVar
 from uuid import uuid4
 
-from pydantic import TypeAdapter
-
 from graph_schema.errors import RunFailedError, StoreError
 from graph_schema.kinds import EdgeKind, NodeKind
 from graph_schema.models import Edge, Node
@@ -33,14 +31,19 @@ from graph_schema.store.models import (
     Traversal,
     edge_key,
 )
-from graph_schema.store.records import StoredEdge, StoredNode, merge_nodes, stored_edge, stored_node
+from graph_schema.store.records import (
+    StoredEdge,
+    StoredNode,
+    decode_nodes,
+    merge_nodes,
+    stored_edge,
+    stored_node,
+)
 
 T = TypeVar("T")
 # LadybugDB bounds variable-length patterns at 30 hops; lineage deeper than that is not a real estate.
 MAX_TRAVERSAL_DEPTH = 30
 DEFAULT_TRAVERSAL_LIMIT = 10_000
-# Decodes many nodes in one call: answers read hundreds at a time, and a call per node costs a third more.
-_NODE_LIST = TypeAdapter(list[Node])
 
 
 @dataclass
@@ -82,9 +85,7 @@ class GraphStore(ABC):
 
     def get_many(self, node_ids: Iterable[str]) -> dict[str, Node]:
         found = self._load_node_data(set(node_ids))
-        if not found:
-            return {}
-        return dict(zip(found, _NODE_LIST.validate_json("[" + ",".join(found.values()) + "]"), strict=True))
+        return dict(zip(found, decode_nodes(list(found.values())), strict=True))
 
     def sources_of(self, node_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """The run sources (e.g. `dbt:shop`) that assert each node now, sorted; unknown ids are left out."""

@@ -22,7 +22,7 @@ from graph_schema.migrations import SCHEMA_VERSION, pending
 from graph_schema.models import Edge, Node
 from graph_schema.store.base import ApplyPlan, GraphStore
 from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reached, RunInfo, StoreStats
-from graph_schema.store.records import StoredEdge, StoredNode
+from graph_schema.store.records import StoredEdge, StoredNode, decode_nodes, read_edge, read_node
 
 T = TypeVar("T")
 # Runs one Cypher statement with its parameters; its rows as lists.
@@ -231,8 +231,7 @@ class Neo4jStore(GraphStore):
 
     @staticmethod
     def _neighbour(src: str, dst: str, kind: str, data: str, node_data: str) -> Neighbour:
-        edge = Edge(source=src, target=dst, kind=EdgeKind(kind), props=json.loads(data))
-        return Neighbour(edge=edge, node=Node.model_validate_json(node_data))
+        return Neighbour(edge=read_edge(src, dst, kind, json.loads(data)), node=read_node(node_data))
 
     def find_by_name(self, text: str, kinds: Iterable[NodeKind] | None = None, limit: int = 20) -> list[Node]:
         rows = self._run(
@@ -242,14 +241,14 @@ class Neo4jStore(GraphStore):
             kinds=[NodeKind(k).value for k in kinds] if kinds is not None else None,
             limit=int(limit),
         )
-        return [Node.model_validate_json(r[0]) for r in rows]
+        return decode_nodes([r[0] for r in rows])
 
     def nodes(self, kinds: Iterable[NodeKind] | None = None) -> Iterator[Node]:
         rows = self._run(
             "MATCH (n:Asset) WHERE $kinds IS NULL OR n.kind IN $kinds RETURN n.data ORDER BY n.id",
             kinds=[NodeKind(k).value for k in kinds] if kinds is not None else None,
         )
-        return (Node.model_validate_json(r[0]) for r in rows)
+        return (read_node(r[0]) for r in rows)
 
     def edges(self, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
         rows = self._run(f"MATCH (a:Asset)-[e{_types(kinds)}]->(b:Asset) RETURN {EDGE_FIELDS}")  # type: ignore[arg-type]
@@ -423,12 +422,7 @@ class Neo4jStore(GraphStore):
                         name=name,
                         distance=len(paths[node_id]) - 1,
                         path=paths[node_id],
-                        via=Edge.model_construct(
-                            source=src,
-                            target=dst,
-                            kind=EdgeKind(edge_kind),
-                            props={} if data == "{}" else json.loads(data),
-                        ),
+                        via=read_edge(src, dst, edge_kind, {} if data == "{}" else json.loads(data)),
                     )
                 )
                 next_frontier.append(node_id)

@@ -8,8 +8,29 @@ what the others said and disappears only when no source asserts it any more.
 import json
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
+
 from graph_schema.kinds import DATASET_KIND_PRECEDENCE, DATASET_KINDS, EdgeKind, NodeKind
-from graph_schema.models import Edge, Node, canonical_json
+from graph_schema.models import READ_BACK, Edge, Node, canonical_json
+
+
+# Decodes many nodes in one call: answers read hundreds at a time, and a call per node costs a third more.
+_NODE_LIST = TypeAdapter(list[Node])
+
+
+def read_node(data: str) -> Node:
+    """A node from its merged JSON, as this store wrote it."""
+    return Node.model_validate_json(data, context=READ_BACK)
+
+
+def read_edge(source: str, target: str, kind: EdgeKind | str, props: dict) -> Edge:
+    """An edge from what this store wrote of it."""
+    return Edge.model_validate({"source": source, "target": target, "kind": kind, "props": props}, context=READ_BACK)
+
+
+def decode_nodes(data: list[str]) -> list[Node]:
+    """Nodes from their merged JSON (as this store wrote it), in order."""
+    return _NODE_LIST.validate_json("[" + ",".join(data) + "]", context=READ_BACK) if data else []
 
 
 @dataclass(frozen=True)
@@ -24,7 +45,7 @@ class StoredNode:
     assertions: str  # {source: Node as JSON-able dict}
 
     def node(self) -> Node:
-        return Node.model_validate_json(self.data)
+        return read_node(self.data)
 
     def assertion_map(self) -> dict[str, dict]:
         return json.loads(self.assertions)
@@ -44,7 +65,7 @@ class StoredEdge:
         return f"{self.source}|{self.kind}|{self.target}"
 
     def edge(self) -> Edge:
-        return Edge(source=self.source, target=self.target, kind=EdgeKind(self.kind), props=json.loads(self.data))
+        return read_edge(self.source, self.target, self.kind, json.loads(self.data))
 
     def assertion_map(self) -> dict[str, dict]:
         return json.loads(self.assertions)

@@ -7,8 +7,7 @@ that record has unknown lineage too; sources, seeds and catalog tables are where
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from graph_schema.kinds import DATASET_KINDS, NodeKind
 from graph_schema.models import Node
@@ -18,8 +17,7 @@ CoverageStatus = Literal["complete", "partial", "unknown"]
 _DERIVED_KINDS = frozenset({NodeKind.MODEL, NodeKind.SNAPSHOT, NodeKind.VIEW})
 
 
-@dataclass(frozen=True)
-class DatasetCoverage:
+class DatasetCoverage(NamedTuple):  # a tuple: answers make one per dataset on the way, hundreds at a time
     id: str
     name: str
     status: CoverageStatus

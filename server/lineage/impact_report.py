@@ -68,26 +68,32 @@ def build_report(
     truncated: bool,
 ) -> ImpactReport:
     missing = set(findings) - set(nodes)
-    holders = {h for n in nodes.values() if (h := _holder_id(n)) is not None}
+    holder_of = {i: _holder_id(n) for i, n in nodes.items()}
+    holders = {h for h in holder_of.values() if h is not None}
     nodes.update(store.get_many(missing | (holders - set(nodes))))
     visible = _Visibility(nodes, subject.visible)
-    shown = [f for f in findings.values() if f.id in nodes and visible(f.id)]
+    seen = {i: visible(i) for i in nodes}  # what is not loaded is not shown
+    shown = [f for f in findings.values() if seen.get(f.id)]
     shown.sort(key=lambda f: (-int(f.effect.severity), f.distance, f.id))
-    items = [
-        ImpactedAsset(
+    items = []
+    for f in shown:
+        node = nodes[f.id]
+        owners = node.owners
+        if not owners:
+            holder = holder_of[f.id] if f.id in holder_of else _holder_id(node)
+            owners = nodes[holder].owners if holder is not None and holder in nodes else ()
+        items.append(ImpactedAsset(
             id=f.id,
-            kind=nodes[f.id].kind,
-            name=nodes[f.id].name,
+            kind=node.kind,
+            name=node.name,
             distance=f.distance,
             severity=f.effect.severity.label,
             reason=f.reason,
-            path=[step if visible(step) else HIDDEN for step in f.path],
-            owners=_owners(nodes, nodes[f.id]),
-            qualified_name=nodes[f.id].qualified_name,
+            path=[step if seen.get(step) else HIDDEN for step in f.path],
+            owners=list(owners),
+            qualified_name=node.qualified_name,
             action=f.action,
-        )
-        for f in shown
-    ]
+        ))
     changed = subject.column if subject.column is not None else subject.target
     out_notes = [_RULES[subject.change.type], *notes]
     hidden = len(findings) - len(shown)
@@ -134,22 +140,13 @@ class _Visibility:
 def _holder_id(node: Node) -> str | None:
     """Where a node without owners of its own takes them from: a column's dataset, a field's semantic model."""
     owner = dataset_id_of(node)
-    if owner is not None:
+    if owner is not None or not node.props:
         return owner
     for key in _HOLDER_PROPS:
         holder = node.props.get(key)
         if isinstance(holder, str) and ":" in holder:
             return holder
     return None
-
-
-def _owners(nodes: dict[str, Node], node: Node) -> list[str]:
-    if node.owners:
-        return list(node.owners)
-    holder = _holder_id(node)
-    if holder is not None and holder in nodes:
-        return list(nodes[holder].owners)
-    return []
 
 
 def _tests(store: GraphStore, nodes: dict[str, Node], visible: _Visibility, ids: list[str]) -> list[TestInfo]:

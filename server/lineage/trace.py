@@ -164,6 +164,8 @@ class _Answer:
 
 def lineage_edge(edge: Edge) -> LineageEdge:
     props = edge.props
+    if not props:
+        return LineageEdge(source=edge.source, target=edge.target, kind=edge.kind)
     transformation = props.get("transformation") or props.get("role")
     confidence = props.get("confidence")
     expression = props.get("expression")

@@ -124,8 +124,8 @@ def _forward(
         result.truncated |= traversal.truncated
         for hit in traversal.reached:
             start_path = frontier[hit.path[0]][1]
-            hop = Hop(hit.id, hit.kind, hit.name, base + hit.distance, start_path + hit.path[1:], hit.via,
-                      origin.get(hit.path[0], hit.path[0]))
+            path = hit.path if len(start_path) == 1 else start_path + hit.path[1:]
+            hop = Hop(hit.id, hit.kind, hit.name, base + hit.distance, path, hit.via, origin.get(hit.path[0], hit.path[0]))
             if hit.id in frontier and not traversal.truncated:
                 walked_past[hit.id] = min(walked_past.get(hit.id, hop.distance), hop.distance)
             if _offer(result, hop, excluded):

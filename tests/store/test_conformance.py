@@ -53,6 +53,26 @@ class TestReads:
         both = store.neighbours(shop["raw"].id, Direction.BOTH, [EdgeKind.HAS_COLUMN])
         assert [n.node.id for n in both] == [shop["raw.amount"].id]
 
+    def test_neighbours_are_the_same_before_and_after_a_traversal_indexes_the_graph(self, store, shop):
+        # The embedded store answers from a query until a traversal has indexed the snapshot, then from memory.
+        def every_answer():
+            return {
+                (node.id, direction, kinds): sorted(
+                    (n.edge.source, n.edge.target, n.edge.kind, sorted(n.edge.props.items()), n.node.model_dump_json())
+                    for n in store.neighbours(node.id, direction, None if kinds is None else [kinds])
+                )
+                for node in shop.values()
+                for direction in Direction
+                for kinds in (None, EdgeKind.FEEDS, EdgeKind.HAS_COLUMN)
+            }
+
+        before = every_answer()
+        store.traverse(shop["raw"].id, Direction.DOWNSTREAM)
+        after = every_answer()
+        assert after == before
+        assert after[(shop["stg"].id, Direction.DOWNSTREAM, None)]  # not vacuous
+        assert store.neighbours("dataset:duckdb://shop/shop.main.nope", Direction.BOTH) == []
+
     def test_find_by_name_matches_name_qualified_name_and_alias_ignoring_case(self, store, shop):
         assert [n.id for n in store.find_by_name("MART")] == [shop["mart"].id]
         assert [n.id for n in store.find_by_name("shop.main.stg")] == [shop["stg"].id]

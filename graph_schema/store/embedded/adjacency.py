@@ -16,11 +16,21 @@ import pyarrow.compute as pc
 from graph_schema.kinds import EdgeKind, NodeKind
 from graph_schema.models import Edge
 from graph_schema.store.models import Direction, Reached
+from graph_schema.store.records import read_edge
 
 _KIND_CODES = {kind.value: code for code, kind in enumerate(EdgeKind)}
 _KINDS_BY_CODE = list(EdgeKind)
 _NODE_KIND_CODES = {kind.value: code for code, kind in enumerate(NodeKind)}
 _NODE_KINDS_BY_CODE = list(NodeKind)
+
+
+def _allowed(kinds: list[str] | None) -> np.ndarray | None:
+    """A mask over edge kind codes; None for every kind."""
+    if kinds is None:
+        return None
+    allowed = np.zeros(len(_KINDS_BY_CODE), dtype=bool)
+    allowed[[_KIND_CODES[k] for k in kinds]] = True
+    return allowed
 
 
 class _Csr:
@@ -71,22 +81,19 @@ class Adjacency:
         meet them (frontier in discovery order, each node's edges in stored order), so its path is the
         same first shortest path.
         """
-        allowed = None
-        if kinds is not None:
-            allowed = np.zeros(len(_KINDS_BY_CODE), dtype=bool)
-            allowed[[_KIND_CODES[k] for k in kinds]] = True
+        allowed = _allowed(kinds)
         downstream = direction is Direction.DOWNSTREAM
         csr, near, far = (self.out, self.src, self.dst) if downstream else (self.inc, self.dst, self.src)
         first_seen = list(dict.fromkeys(self.index[s] for s in starts if s in self.index))
         frontier = np.array(first_seen, dtype=np.int64)
         seen = np.zeros(len(self.ids), dtype=bool)
         seen[frontier] = True
-        paths: dict[int, tuple[int, ...]] = {node: (node,) for node in first_seen}
-        reached: list[tuple[int, int]] = []  # (node, the edge that reached it), in discovery order
+        ids = self.ids
+        paths: dict[int, tuple[str, ...]] = {node: (ids[node],) for node in first_seen}
+        found: list[int] = []  # reached nodes, in discovery order
+        via: list[int] = []  # the edge that reached each
         for _ in range(max_depth):
-            edges = csr.edges_of(frontier)
-            if allowed is not None:
-                edges = edges[allowed[self.edge_kind[edges]]]
+            edges = self._of_kinds(csr.edges_of(frontier), allowed)
             others = far[edges]
             fresh = ~seen[others]
             edges, others = edges[fresh], others[fresh]
@@ -96,27 +103,46 @@ class Adjacency:
             first.sort()
             edges, others = edges[first], others[first]
             seen[others] = True
-            for node, edge, parent in zip(others.tolist(), edges.tolist(), near[edges].tolist(), strict=True):
-                paths[node] = paths[parent] + (node,)
-                reached.append((node, edge))
+            level = others.tolist()
+            for node, parent in zip(level, near[edges].tolist(), strict=True):
+                paths[node] = paths[parent] + (ids[node],)
+            found += level
+            via += edges.tolist()
             frontier = others
-        ids = self.ids
-        kinds = self.kind_codes[[node for node, _ in reached]].tolist() if reached else []
-        for (node, edge), kind in zip(reached, kinds, strict=True):
+        if not found:
+            return
+        names = self.names
+        node_kinds = self.kind_codes[found].tolist()
+        edge_kinds = self.edge_kind[via].tolist()
+        with_props = self.edge_has_props[via].tolist()
+        for node, edge, node_kind, edge_kind, has_props in zip(found, via, node_kinds, edge_kinds, with_props, strict=True):
             path = paths[node]
-            previous = ids[path[-2]]
-            src, dst = (previous, ids[node]) if downstream else (ids[node], previous)
-            # Built from the snapshot's own validated rows: no re-validation on the read path.
-            yield Reached(
-                id=ids[node],
-                kind=_NODE_KINDS_BY_CODE[kind],
-                name=self.names[node],
-                distance=len(path) - 1,
-                path=tuple(map(ids.__getitem__, path)),
-                via=Edge.model_construct(
-                    source=src, target=dst, kind=_KINDS_BY_CODE[self.edge_kind[edge]], props=self._props(edge)
-                ),
-            )
+            src, dst = (path[-2], path[-1]) if downstream else (path[-1], path[-2])
+            props = json.loads(self.edge_data[edge].as_py()) if has_props else {}
+            yield Reached(path[-1], _NODE_KINDS_BY_CODE[node_kind], names[node], len(path) - 1, path,
+                          read_edge(src, dst, _KINDS_BY_CODE[edge_kind], props))
+
+    def neighbours(self, node_id: str, direction: Direction, kinds: list[str] | None) -> list[tuple[Edge, int]]:
+        """Each edge of `node_id` that goes `direction` (BOTH: downstream ones first), in stored order, with
+        the row of the node at its other end."""
+        node = self.index.get(node_id)
+        if node is None:
+            return []
+        allowed = _allowed(kinds)
+        out: list[tuple[Edge, int]] = []
+        for downstream in (True, False):
+            if direction is (Direction.UPSTREAM if downstream else Direction.DOWNSTREAM):
+                continue
+            csr, far = (self.out, self.dst) if downstream else (self.inc, self.src)
+            edges = self._of_kinds(csr.edges_of(np.array([node], dtype=np.int64)), allowed)
+            for edge, other in zip(edges.tolist(), far[edges].tolist(), strict=True):
+                src, dst = (node_id, self.ids[other]) if downstream else (self.ids[other], node_id)
+                kind = _KINDS_BY_CODE[self.edge_kind[edge]]
+                out.append((read_edge(src, dst, kind, self._props(edge)), other))
+        return out
+
+    def _of_kinds(self, edges: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        return edges if allowed is None else edges[allowed[self.edge_kind[edges]]]
 
     def _props(self, edge: int) -> dict:
         return json.loads(self.edge_data[edge].as_py()) if self.edge_has_props[edge] else {}

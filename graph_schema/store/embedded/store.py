@@ -29,7 +29,7 @@ from graph_schema.store.base import ApplyPlan, GraphStore, T
 from graph_schema.store.embedded.adjacency import Adjacency
 from graph_schema.store.embedded.layout import Layout, Pointer
 from graph_schema.store.models import ChangeRecord, Direction, Neighbour, Reached, RunInfo, StoreStats
-from graph_schema.store.records import StoredEdge, StoredNode
+from graph_schema.store.records import StoredEdge, StoredNode, decode_nodes, read_edge, read_node
 
 # The columns are StoredNode's fields, in order.
 NODE_COLUMNS = tuple(f.name for f in fields(StoredNode))
@@ -122,6 +122,10 @@ class _Snapshot:
         if self._edge_keys is None:
             self._edge_keys = _edge_keys(self.edges_table())
         return self._edge_keys
+
+    @property
+    def adjacency_built(self) -> bool:
+        return self._adjacency is not None
 
     def adjacency(self) -> Adjacency:
         """The snapshot's edges indexed for BFS, built on first use (the snapshot never changes)."""
@@ -219,6 +223,16 @@ class EmbeddedStore(GraphStore):
         self, node_id: str, direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
     ) -> list[Neighbour]:
         kinds = [EdgeKind(k).value for k in edge_kinds] if edge_kinds is not None else None
+        with self._lock:
+            snap = self._current()
+            if snap is None:
+                return []
+            if snap.adjacency_built:
+                # In memory once a traversal has indexed the snapshot: no query per call.
+                found = snap.adjacency().neighbours(node_id, direction, kinds)
+                rows = pa.array([row for _, row in found], type=pa.int64())
+                data = snap.nodes_table()["data"].take(rows).to_pylist()
+                return [Neighbour(edge=edge, node=node) for (edge, _), node in zip(found, decode_nodes(data), strict=True)]
         out: list[Neighbour] = []
         patterns = []
         if direction in (Direction.DOWNSTREAM, Direction.BOTH):
@@ -234,13 +248,8 @@ class EmbeddedStore(GraphStore):
             for src, dst, kind, data, bdata in self._query(
                 f"{pattern}{where} RETURN a.id, b.id, e.kind, e.data, b.data", params
             ):
-                edge = Edge(
-                    source=src if downstream else dst,
-                    target=dst if downstream else src,
-                    kind=EdgeKind(kind),
-                    props=json.loads(data),
-                )
-                out.append(Neighbour(edge=edge, node=Node.model_validate_json(bdata)))
+                src, dst = (src, dst) if downstream else (dst, src)
+                out.append(Neighbour(edge=read_edge(src, dst, kind, json.loads(data)), node=read_node(bdata)))
         return out
 
     def find_by_name(self, text: str, kinds: Iterable[NodeKind] | None = None, limit: int = 20) -> list[Node]:
@@ -251,7 +260,7 @@ class EmbeddedStore(GraphStore):
             params["kinds"] = [NodeKind(k).value for k in kinds]
             where += " AND n.kind IN $kinds"
         rows = self._query(f"MATCH (n:Node) WHERE {where} RETURN n.data ORDER BY n.id LIMIT $limit", params)
-        return [Node.model_validate_json(r[0]) for r in rows]
+        return decode_nodes([r[0] for r in rows])
 
     def nodes(self, kinds: Iterable[NodeKind] | None = None) -> Iterator[Node]:
         with self._lock:
@@ -261,7 +270,7 @@ class EmbeddedStore(GraphStore):
             table = snap.nodes_table()
         if kinds is not None:
             table = table.filter(pc.is_in(table["kind"], pa.array([NodeKind(k).value for k in kinds])))
-        return (Node.model_validate_json(d) for d in table["data"].to_pylist())
+        return (read_node(d) for d in table["data"].to_pylist())
 
     def edges(self, kinds: Iterable[EdgeKind] | None = None) -> Iterator[Edge]:
         with self._lock:

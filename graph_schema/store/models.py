@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -24,11 +24,10 @@ class Neighbour(BaseModel):
     node: Node
 
 
-@dataclass(frozen=True, slots=True)
-class Reached:
+class Reached(NamedTuple):
     """A node reached by a traversal, with one shortest path from the start to it.
 
-    A plain dataclass, not a pydantic model: traversals return thousands of these from the store's own
+    A named tuple, not a pydantic model: traversals return thousands of these from the store's own
     validated data, and answers are shaped into boundary models by their callers.
     """
 

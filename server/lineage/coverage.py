@@ -9,10 +9,14 @@ that record has unknown lineage too; sources, seeds and catalog tables are where
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
+from pydantic import TypeAdapter
+
 from graph_schema.kinds import DATASET_KINDS, NodeKind
 from graph_schema.models import Node
+from server.tools.schemas.lineage import IncompleteLineage
 
 CoverageStatus = Literal["complete", "partial", "unknown"]
+_INCOMPLETE = TypeAdapter(list[IncompleteLineage])  # one validation call for the whole list
 # Datasets that are built from others and so should say how.
 _DERIVED_KINDS = frozenset({NodeKind.MODEL, NodeKind.SNAPSHOT, NodeKind.VIEW})
 
@@ -57,8 +61,9 @@ def is_complete(node: Node) -> bool:
     return found is None or found.status == "complete"
 
 
-def summarise(nodes: Iterable[Node]) -> tuple[CoverageStatus, list[DatasetCoverage]]:
-    """Overall status and the datasets short of complete: `partial` when any is, `complete` otherwise."""
-    incomplete = [c for n in nodes if (c := dataset_coverage(n)) is not None and c.status != "complete"]
-    incomplete.sort(key=lambda c: (c.status, c.name, c.id))
-    return ("partial" if incomplete else "complete"), incomplete
+def summarise(nodes: Iterable[Node]) -> tuple[CoverageStatus, list[IncompleteLineage]]:
+    """Overall status and the datasets short of complete, as answers list them: `partial` when any is,
+    `complete` otherwise."""
+    short = [c for n in nodes if (c := dataset_coverage(n)) is not None and c.status != "complete"]
+    short.sort(key=lambda c: (c.status, c.name, c.id))
+    return ("partial" if short else "complete"), _INCOMPLETE.validate_python([c._asdict() for c in short])

@@ -2,6 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from pydantic import TypeAdapter
 
 from graph_schema.kinds import DATASET_KINDS, EdgeKind, NodeKind
 from graph_schema.models import Node
@@ -15,11 +18,11 @@ from server.tools.schemas.lineage import (
     ImpactedAsset,
     ImpactReport,
     ImpactSummary,
-    IncompleteLineage,
     LineageCoverage,
 )
 
 HIDDEN = "(hidden)"
+_IMPACTED = TypeAdapter(list[ImpactedAsset])  # one validation call for the whole list
 # Where ingestors record the node that holds a field: dbt semantic model, LookML view, Superset dataset,
 # Metabase card, explore.
 _HOLDER_PROPS = ("semantic_model", "view", "dataset", "card", "explore")
@@ -39,8 +42,7 @@ _RULES = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):  # a tuple: an impact makes hundreds
     id: str
     effect: Effect
     distance: int
@@ -75,25 +77,26 @@ def build_report(
     seen = {i: visible(i) for i in nodes}  # what is not loaded is not shown
     shown = [f for f in findings.values() if seen.get(f.id)]
     shown.sort(key=lambda f: (-int(f.effect.severity), f.distance, f.id))
-    items = []
+    fields = []
     for f in shown:
         node = nodes[f.id]
         owners = node.owners
         if not owners:
             holder = holder_of[f.id] if f.id in holder_of else _holder_id(node)
             owners = nodes[holder].owners if holder is not None and holder in nodes else ()
-        items.append(ImpactedAsset(
-            id=f.id,
-            kind=node.kind,
-            name=node.name,
-            distance=f.distance,
-            severity=f.effect.severity.label,
-            reason=f.reason,
-            path=[step if seen.get(step) else HIDDEN for step in f.path],
-            owners=list(owners),
-            qualified_name=node.qualified_name,
-            action=f.action,
-        ))
+        fields.append({
+            "id": f.id,
+            "kind": node.kind,
+            "name": node.name,
+            "distance": f.distance,
+            "severity": f.effect.severity.label,
+            "reason": f.reason,
+            "path": [step if seen.get(step) else HIDDEN for step in f.path],
+            "owners": owners,
+            "qualified_name": node.qualified_name,
+            "action": f.action,
+        })
+    items = _IMPACTED.validate_python(fields)
     changed = subject.column if subject.column is not None else subject.target
     out_notes = [_RULES[subject.change.type], *notes]
     hidden = len(findings) - len(shown)
@@ -193,10 +196,7 @@ def describe_test(test: Node, column: str | None) -> TestInfo:
 
 
 def _coverage(nodes: dict[str, Node], visible: _Visibility, target: Node, items: list[ImpactedAsset]) -> LineageCoverage:
-    datasets = [target] + [nodes[i.id] for i in items if i.kind in DATASET_KINDS]
-    status, incomplete = cov.summarise(n for n in datasets if visible(n.id))
-    return LineageCoverage(
-        status=status,
-        incomplete=[IncompleteLineage(id=c.id, name=c.name, status=c.status, reason=c.reason) for c in incomplete],
-    )
+    datasets = ([target] if visible(target.id) else []) + [nodes[i.id] for i in items if i.kind in DATASET_KINDS]
+    status, incomplete = cov.summarise(datasets)  # items are the visible ones already
+    return LineageCoverage(status=status, incomplete=incomplete)
 

@@ -9,6 +9,7 @@ the few node kinds that take part in containment, and the walk goes on from each
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from graph_schema.kinds import EdgeKind, NodeKind
 from graph_schema.models import Edge
@@ -22,8 +23,7 @@ CONTAINMENT_KINDS: frozenset[NodeKind] = frozenset(
 DEFAULT_LIMIT = 10_000
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):  # a tuple: walks make hundreds per answer
     """A node the walk reached: its distance and one shortest path (ids from a start to it, both included)."""
 
     id: str

@@ -97,6 +97,13 @@ class GraphStore(ABC):
     ) -> list[Neighbour]:
         """Nodes one edge away, with the edge (in its stored direction)."""
 
+    def neighbours_of(
+        self, node_ids: Iterable[str], direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
+    ) -> dict[str, list[Neighbour]]:
+        """`neighbours` of each node (every id given is a key); a backend may answer all in one query."""
+        kinds = list(edge_kinds) if edge_kinds is not None else None
+        return {i: self.neighbours(i, direction, kinds) for i in dict.fromkeys(node_ids)}
+
     @abstractmethod
     def find_by_name(self, text: str, kinds: Iterable[NodeKind] | None = None, limit: int = 20) -> list[Node]:
         """Nodes whose name, qualified name or an alias equals `text`, ignoring case."""
@@ -150,11 +157,12 @@ class GraphStore(ABC):
         kinds = sorted(EdgeKind(k).value for k in edge_kinds) if edge_kinds is not None else None
         directions = [Direction.UPSTREAM, Direction.DOWNSTREAM] if direction is Direction.BOTH else [direction]
         best: dict[str, Reached] = {}
+        start_ids = set(starts)
         for step_direction in directions:
             if max_depth == 0 or not starts:
                 break
             for hit in self._closure(starts, step_direction, kinds, max_depth):
-                if hit.id in starts:
+                if hit.id in start_ids:
                     continue
                 known = best.get(hit.id)
                 if known is None or (hit.distance, hit.path) < (known.distance, known.path):

@@ -211,27 +211,29 @@ class Neo4jStore(GraphStore):
     def neighbours(
         self, node_id: str, direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
     ) -> list[Neighbour]:
-        types = _types(edge_kinds)
-        out: list[Neighbour] = []
-        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
-            rows = self._run(
-                f"MATCH (a:Asset {{id: $id}})-[e{types}]->(b:Asset) "  # type: ignore[arg-type]
-                "RETURN a.id, b.id, toLower(type(e)), e.data, b.data",
-                id=node_id,
-            )
-            out.extend(self._neighbour(src, dst, kind, data, bdata) for src, dst, kind, data, bdata in rows)
-        if direction in (Direction.UPSTREAM, Direction.BOTH):
-            rows = self._run(
-                f"MATCH (b:Asset)-[e{types}]->(a:Asset {{id: $id}}) "  # type: ignore[arg-type]
-                "RETURN b.id, a.id, toLower(type(e)), e.data, b.data",
-                id=node_id,
-            )
-            out.extend(self._neighbour(src, dst, kind, data, bdata) for src, dst, kind, data, bdata in rows)
-        return out
+        return self.neighbours_of([node_id], direction, edge_kinds)[node_id]
 
-    @staticmethod
-    def _neighbour(src: str, dst: str, kind: str, data: str, node_data: str) -> Neighbour:
-        return Neighbour(edge=read_edge(src, dst, kind, json.loads(data)), node=read_node(node_data))
+    def neighbours_of(
+        self, node_ids: Iterable[str], direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
+    ) -> dict[str, list[Neighbour]]:
+        types = _types(edge_kinds)
+        ids = list(dict.fromkeys(node_ids))
+        out: dict[str, list[Neighbour]] = {i: [] for i in ids}
+        # (the node asked about, source, target, kind, edge props, the other node) per row
+        steps: list[LiteralString] = []
+        if direction in (Direction.DOWNSTREAM, Direction.BOTH):
+            steps.append(f"UNWIND $ids AS i MATCH (a:Asset {{id: i}})-[e{types}]->(b:Asset) "  # type: ignore[list-item]
+                         "RETURN i, a.id, b.id, toLower(type(e)), e.data, b.data")
+        if direction in (Direction.UPSTREAM, Direction.BOTH):
+            steps.append(f"UNWIND $ids AS i MATCH (b:Asset)-[e{types}]->(a:Asset {{id: i}}) "  # type: ignore[list-item]
+                         "RETURN i, b.id, a.id, toLower(type(e)), e.data, b.data")
+        for batch in _batches(ids):
+            for cypher in steps:
+                rows = self._run(cypher, ids=batch)
+                nodes = decode_nodes([row[5] for row in rows])
+                for (at, src, dst, kind, data, _), node in zip(rows, nodes, strict=True):
+                    out[at].append(Neighbour(edge=read_edge(src, dst, kind, json.loads(data)), node=node))
+        return out
 
     def find_by_name(self, text: str, kinds: Iterable[NodeKind] | None = None, limit: int = 20) -> list[Node]:
         rows = self._run(

@@ -426,10 +426,11 @@ class _Impact:
             if node is not None and node.kind in DATASET_KINDS:
                 sources.setdefault(finding.id, finding)
         unknown: list[Finding] = []
-        for source_id, source in sorted(sources.items(), key=lambda s: (s[1].distance, s[0])):
-            if source.distance + 1 > self.request.depth:
-                continue
-            for found in self.store.neighbours(source_id, Direction.DOWNSTREAM, [EdgeKind.FEEDS]):
+        near = [(i, s) for i, s in sorted(sources.items(), key=lambda s: (s[1].distance, s[0]))
+                if s.distance + 1 <= self.request.depth]
+        readers = self.store.neighbours_of([i for i, _ in near], Direction.DOWNSTREAM, [EdgeKind.FEEDS])
+        for source_id, source in near:
+            for found in readers[source_id]:
                 reader = found.node
                 self.nodes.setdefault(reader.id, reader)
                 if reader.id in self.excluded or reader.kind in _FIELD_HOLDERS:

@@ -157,17 +157,20 @@ def _tests(store: GraphStore, nodes: dict[str, Node], visible: _Visibility, ids:
     tested = [i for i in dict.fromkeys(ids) if i in nodes and visible(i) and _testable(nodes[i])]
     datasets = [i for i in tested if nodes[i].kind in DATASET_KINDS]
     if datasets:
-        columns = store.traverse(datasets, Direction.DOWNSTREAM, [EdgeKind.HAS_COLUMN], max_depth=1)
-        for hit in columns.reached:
-            if hit.kind is NodeKind.COLUMN and hit.id not in nodes:
-                nodes[hit.id] = Node(id=hit.id, kind=hit.kind, name=hit.name)
-            tested.append(hit.id)
+        for found in store.neighbours_of(datasets, Direction.DOWNSTREAM, [EdgeKind.HAS_COLUMN]).values():
+            for column in found:
+                nodes.setdefault(column.node.id, column.node)
+                tested.append(column.node.id)
     tested = list(dict.fromkeys(tested))
     if not tested:
         return []
-    reach = store.traverse(tested, Direction.UPSTREAM, [EdgeKind.TESTS], max_depth=1)
-    targets = {hit.id: hit.path[0] for hit in reach.reached if hit.kind is NodeKind.TEST}
-    tests = store.get_many(targets)
+    targets: dict[str, str] = {}  # test -> the first tested node it tests
+    tests: dict[str, Node] = {}
+    for target, found in store.neighbours_of(tested, Direction.UPSTREAM, [EdgeKind.TESTS]).items():
+        for test in found:
+            if test.node.kind is NodeKind.TEST and test.node.id not in tests:
+                targets[test.node.id] = target
+                tests[test.node.id] = test.node
     out = []
     for test_id, test in tests.items():
         if not visible.visible(test):

@@ -73,6 +73,21 @@ class TestReads:
         assert after[(shop["stg"].id, Direction.DOWNSTREAM, None)]  # not vacuous
         assert store.neighbours("dataset:duckdb://shop/shop.main.nope", Direction.BOTH) == []
 
+    def test_neighbours_of_many_nodes_answers_as_one_node_at_a_time(self, store, shop):
+        nope = "dataset:duckdb://shop/shop.main.nope"
+        ids = [n.id for n in shop.values()] + [nope]
+        for direction in Direction:
+            for kinds in (None, [EdgeKind.FEEDS], [EdgeKind.HAS_COLUMN, EdgeKind.FEEDS]):
+                together = store.neighbours_of(ids, direction, kinds)
+                assert list(together) == ids
+                for node_id in ids:
+                    alone = store.neighbours(node_id, direction, kinds)
+                    assert sorted(n.model_dump_json() for n in together[node_id]) == sorted(
+                        n.model_dump_json() for n in alone), (node_id, direction, kinds)
+        assert store.neighbours_of([nope], Direction.BOTH) == {nope: []}
+        assert {n.node.id for n in store.neighbours_of(ids, Direction.DOWNSTREAM)[shop["stg"].id]} == {
+            shop["int_a"].id, shop["int_b"].id}
+
     def test_find_by_name_matches_name_qualified_name_and_alias_ignoring_case(self, store, shop):
         assert [n.id for n in store.find_by_name("MART")] == [shop["mart"].id]
         assert [n.id for n in store.find_by_name("shop.main.stg")] == [shop["stg"].id]

@@ -122,23 +122,27 @@ class Adjacency:
             yield Reached(path[-1], _NODE_KINDS_BY_CODE[node_kind], names[node], len(path) - 1, path,
                           read_edge(src, dst, _KINDS_BY_CODE[edge_kind], props))
 
-    def neighbours(self, node_id: str, direction: Direction, kinds: list[str] | None) -> list[tuple[Edge, int]]:
-        """Each edge of `node_id` that goes `direction` (BOTH: downstream ones first), in stored order, with
-        the row of the node at its other end."""
-        node = self.index.get(node_id)
-        if node is None:
-            return []
+    def neighbours_of(
+        self, node_ids: list[str], direction: Direction, kinds: list[str] | None
+    ) -> dict[str, list[tuple[Edge, int]]]:
+        """Each edge of each node that goes `direction` (BOTH: downstream ones first), in stored order, with
+        the row of the node at its other end; unknown ids get none."""
+        out: dict[str, list[tuple[Edge, int]]] = {i: [] for i in node_ids}
+        asked = np.array([self.index[i] for i in out if i in self.index], dtype=np.int64)
+        if not len(asked):
+            return out
         allowed = _allowed(kinds)
-        out: list[tuple[Edge, int]] = []
+        ids = self.ids
         for downstream in (True, False):
             if direction is (Direction.UPSTREAM if downstream else Direction.DOWNSTREAM):
                 continue
-            csr, far = (self.out, self.dst) if downstream else (self.inc, self.src)
-            edges = self._of_kinds(csr.edges_of(np.array([node], dtype=np.int64)), allowed)
-            for edge, other in zip(edges.tolist(), far[edges].tolist(), strict=True):
-                src, dst = (node_id, self.ids[other]) if downstream else (self.ids[other], node_id)
-                kind = _KINDS_BY_CODE[self.edge_kind[edge]]
-                out.append((read_edge(src, dst, kind, self._props(edge)), other))
+            csr, near, far = (self.out, self.src, self.dst) if downstream else (self.inc, self.dst, self.src)
+            edges = self._of_kinds(csr.edges_of(asked), allowed)
+            codes = self.edge_kind[edges].tolist()
+            for edge, at, other, code in zip(edges.tolist(), near[edges].tolist(), far[edges].tolist(), codes,
+                                             strict=True):
+                src, dst = (ids[at], ids[other]) if downstream else (ids[other], ids[at])
+                out[ids[at]].append((read_edge(src, dst, _KINDS_BY_CODE[code], self._props(edge)), other))
         return out
 
     def _of_kinds(self, edges: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:

@@ -222,17 +222,27 @@ class EmbeddedStore(GraphStore):
     def neighbours(
         self, node_id: str, direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
     ) -> list[Neighbour]:
+        return self.neighbours_of([node_id], direction, edge_kinds)[node_id]
+
+    def neighbours_of(
+        self, node_ids: Iterable[str], direction: Direction, edge_kinds: Iterable[EdgeKind] | None = None
+    ) -> dict[str, list[Neighbour]]:
         kinds = [EdgeKind(k).value for k in edge_kinds] if edge_kinds is not None else None
+        ids = list(dict.fromkeys(node_ids))
         with self._lock:
             snap = self._current()
             if snap is None:
-                return []
-            if snap.adjacency_built:
-                # In memory once a traversal has indexed the snapshot: no query per call.
-                found = snap.adjacency().neighbours(node_id, direction, kinds)
-                rows = pa.array([row for _, row in found], type=pa.int64())
-                data = snap.nodes_table()["data"].take(rows).to_pylist()
-                return [Neighbour(edge=edge, node=node) for (edge, _), node in zip(found, decode_nodes(data), strict=True)]
+                return {i: [] for i in ids}
+            # In memory once the snapshot is indexed (a traversal does that, and so does a question about
+            # several nodes); until then one node is a query.
+            if snap.adjacency_built or len(ids) > 1:
+                found = snap.adjacency().neighbours_of(ids, direction, kinds)
+                rows = pa.array([row for hits in found.values() for _, row in hits], type=pa.int64())
+                nodes = iter(decode_nodes(snap.nodes_table()["data"].take(rows).to_pylist()))
+                return {i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] for i, hits in found.items()}
+        return {i: self._queried_neighbours(i, direction, kinds) for i in ids}
+
+    def _queried_neighbours(self, node_id: str, direction: Direction, kinds: list[str] | None) -> list[Neighbour]:
         out: list[Neighbour] = []
         patterns = []
         if direction in (Direction.DOWNSTREAM, Direction.BOTH):

@@ -66,4 +66,5 @@ def summarise(nodes: Iterable[Node]) -> tuple[CoverageStatus, list[IncompleteLin
     `complete` otherwise."""
     short = [c for n in nodes if (c := dataset_coverage(n)) is not None and c.status != "complete"]
     short.sort(key=lambda c: (c.status, c.name, c.id))
-    return ("partial" if short else "complete"), _INCOMPLETE.validate_python([c._asdict() for c in short])
+    listed = [{"id": c.id, "name": c.name, "status": c.status, "reason": c.reason} for c in short]
+    return ("partial" if short else "complete"), _INCOMPLETE.validate_python(listed)

@@ -128,7 +128,8 @@ class Adjacency:
         """Each edge of each node that goes `direction` (BOTH: downstream ones first), in stored order, with
         the row of the node at its other end; unknown ids get none."""
         out: dict[str, list[tuple[Edge, int]]] = {i: [] for i in node_ids}
-        asked = np.array([self.index[i] for i in out if i in self.index], dtype=np.int64)
+        index = self.index
+        asked = np.array([index[i] for i in out if i in index], dtype=np.int64)
         if not len(asked):
             return out
         allowed = _allowed(kinds)

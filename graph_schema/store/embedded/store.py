@@ -239,7 +239,10 @@ class EmbeddedStore(GraphStore):
                 found = snap.adjacency().neighbours_of(ids, direction, kinds)
                 rows = pa.array([row for hits in found.values() for _, row in hits], type=pa.int64())
                 nodes = iter(decode_nodes(snap.nodes_table()["data"].take(rows).to_pylist()))
-                return {i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] for i, hits in found.items()}
+                return {
+                    i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] if hits else []
+                    for i, hits in found.items()
+                }
         return {i: self._queried_neighbours(i, direction, kinds) for i in ids}
 
     def _queried_neighbours(self, node_id: str, direction: Direction, kinds: list[str] | None) -> list[Neighbour]:

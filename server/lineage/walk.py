@@ -40,8 +40,11 @@ class Closure:
     hops: dict[str, Hop]
     truncated: bool = False  # the limit on reached nodes cut the walk short
     depth_capped: bool = False  # the depth asked for exceeds what the store traverses
+    in_order: bool = False  # `hops` holds one traversal's answer as it came, already by (distance, id)
 
     def ordered(self) -> list[Hop]:
+        if self.in_order:
+            return list(self.hops.values())
         return sorted(self.hops.values(), key=lambda h: (h.distance, h.id))
 
 
@@ -79,14 +82,19 @@ def closure(
     origin = {s: s for s in start_ids}
     # containers are looked up for the starts too (a walk from a chart reaches its dashboard)
     pending = [s for s in start_ids if start_kinds and start_kinds.get(s) in CONTAINMENT_KINDS]
+    rounds = 0
     while frontier:
+        rounds += 1
         added = _forward(store, result, frontier, origin, direction, forward, depth, limit, excluded)
+        # A traversal answers by (distance, id); one from a single distance, with nothing after it, is the walk.
+        result.in_order = rounds == 1 and len({d for d, _ in frontier.values()}) == 1
         frontier = {}
         if against:
             queue = pending + [h.id for h in added if h.kind in CONTAINMENT_KINDS]
             frontier = _containers(store, result, queue, direction, against, depth, start_ids, excluded, positions)
             for node_id in frontier:
                 origin[node_id] = result.hops[node_id].start
+            result.in_order = result.in_order and not frontier
         pending = []
         if len(result.hops) > limit:
             result.truncated = True

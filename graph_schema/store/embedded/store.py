@@ -10,7 +10,7 @@ traversals run over an in-memory adjacency of the (immutable) snapshot, which me
 import json
 import threading
 from dataclasses import astuple, fields
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
@@ -352,9 +352,9 @@ class EmbeddedStore(GraphStore):
         return {row[0]: StoredNode(*row) for row in self._node_rows(node_ids, NODE_COLUMNS)}
 
     def _load_node_data(self, node_ids: set[str]) -> dict[str, str]:
-        return {node_id: data for node_id, data in self._node_rows(node_ids, ("id", "data"))}
+        return {row[0]: row[1] for row in self._node_rows(node_ids, ("id", "data"))}
 
-    def _node_rows(self, node_ids: set[str], columns: tuple[str, ...]) -> list[list[Any]]:
+    def _node_rows(self, node_ids: set[str], columns: tuple[str, ...]) -> Sequence[Sequence[Any]]:
         """The given columns (the first being id) of each known node."""
         if not node_ids:
             return []
@@ -364,7 +364,7 @@ class EmbeddedStore(GraphStore):
                 return []
             if snap.indexed or len(node_ids) > POINT_LOOKUP_MAX:
                 table = snap.node_rows(node_ids, columns)
-                return [list(row) for row in zip(*(table[c].to_pylist() for c in columns), strict=True)]
+                return list(zip(*(table[c].to_pylist() for c in columns), strict=True))
         # Until the snapshot's rows are indexed in memory (the first traversal or large lookup does that),
         # UNWIND + a primary-key match is a point lookup per id; `WHERE n.id IN $ids` would scan every node.
         return self._query(

@@ -76,14 +76,18 @@ class TestReads:
     def test_neighbours_of_many_nodes_answers_as_one_node_at_a_time(self, store, shop):
         nope = "dataset:duckdb://shop/shop.main.nope"
         ids = [n.id for n in shop.values()] + [nope]
-        for direction in Direction:
-            for kinds in (None, [EdgeKind.FEEDS], [EdgeKind.HAS_COLUMN, EdgeKind.FEEDS]):
-                together = store.neighbours_of(ids, direction, kinds)
-                assert list(together) == ids
-                for node_id in ids:
-                    alone = store.neighbours(node_id, direction, kinds)
-                    assert sorted(n.model_dump_json() for n in together[node_id]) == sorted(
-                        n.model_dump_json() for n in alone), (node_id, direction, kinds)
+        # before and after a traversal indexes the graph (the embedded store answers from memory then)
+        for indexed in (False, True):
+            if indexed:
+                store.traverse(shop["raw"].id, Direction.DOWNSTREAM)
+            for direction in Direction:
+                for kinds in (None, [EdgeKind.FEEDS], [EdgeKind.HAS_COLUMN, EdgeKind.FEEDS]):
+                    together = store.neighbours_of(ids, direction, kinds)
+                    assert list(together) == ids
+                    for node_id in ids:
+                        alone = store.neighbours(node_id, direction, kinds)
+                        assert sorted(n.model_dump_json() for n in together[node_id]) == sorted(
+                            n.model_dump_json() for n in alone), (node_id, direction, kinds, indexed)
         assert store.neighbours_of([nope], Direction.BOTH) == {nope: []}
         assert {n.node.id for n in store.neighbours_of(ids, Direction.DOWNSTREAM)[shop["stg"].id]} == {
             shop["int_a"].id, shop["int_b"].id}

@@ -233,9 +233,9 @@ class EmbeddedStore(GraphStore):
             snap = self._current()
             if snap is None:
                 return {i: [] for i in ids}
-            # In memory once the snapshot is indexed (a traversal does that, and so does a question about
-            # several nodes); until then one node is a query.
-            if snap.adjacency_built or len(ids) > 1:
+            # In memory once a traversal has indexed the snapshot, or when more nodes are asked about than
+            # point queries are worth (as for node rows); until then each node is a query.
+            if snap.adjacency_built or len(ids) > POINT_LOOKUP_MAX:
                 found = snap.adjacency().neighbours_of(ids, direction, kinds)
                 rows = pa.array([row for hits in found.values() for _, row in hits], type=pa.int64())
                 nodes = iter(decode_nodes(snap.nodes_table()["data"].take(rows).to_pylist()))

@@ -22,9 +22,10 @@ _DERIVED_KINDS = frozenset({NodeKind.MODEL, NodeKind.SNAPSHOT, NodeKind.VIEW})
 
 
 class DatasetCoverage(NamedTuple):  # a tuple: answers make one per dataset on the way, hundreds at a time
-    id: str
-    name: str
+    # Fields in the order answers list them (status, then name, then id), so tuples sort as listed.
     status: CoverageStatus
+    name: str
+    id: str
     reason: str
 
 
@@ -36,9 +37,9 @@ def dataset_coverage(node: Node) -> DatasetCoverage | None:
     if isinstance(lineage, dict):
         coverage = lineage.get("coverage")
         status: CoverageStatus = coverage if coverage in ("complete", "partial") else "unknown"
-        return DatasetCoverage(node.id, node.name, status, _reason(lineage, status))
+        return DatasetCoverage(status, node.name, node.id, _reason(lineage, status))
     if node.kind in _DERIVED_KINDS:
-        return DatasetCoverage(node.id, node.name, "unknown", "no column lineage recorded")
+        return DatasetCoverage("unknown", node.name, node.id, "no column lineage recorded")
     return None
 
 
@@ -65,6 +66,6 @@ def summarise(nodes: Iterable[Node]) -> tuple[CoverageStatus, list[IncompleteLin
     """Overall status and the datasets short of complete, as answers list them: `partial` when any is,
     `complete` otherwise."""
     short = [c for n in nodes if (c := dataset_coverage(n)) is not None and c.status != "complete"]
-    short.sort(key=lambda c: (c.status, c.name, c.id))
+    short.sort()
     listed = [{"id": c.id, "name": c.name, "status": c.status, "reason": c.reason} for c in short]
     return ("partial" if short else "complete"), _INCOMPLETE.validate_python(listed)

@@ -11,7 +11,7 @@ from graph_schema.models import Node
 from graph_schema.store import Direction, GraphStore
 from server.lineage import coverage as cov
 from server.lineage.columns import dataset_id_of
-from server.lineage.severity import Effect
+from server.lineage.severity import Effect, Severity
 from server.tools.schemas.common import TestInfo
 from server.tools.schemas.lineage import (
     ChangeSpec,
@@ -23,6 +23,7 @@ from server.tools.schemas.lineage import (
 
 HIDDEN = "(hidden)"
 _IMPACTED = TypeAdapter(list[ImpactedAsset])  # one validation call for the whole list
+_LABELS = {severity: severity.label for severity in Severity}
 # Where ingestors record the node that holds a field: dbt semantic model, LookML view, Superset dataset,
 # Metabase card, explore.
 _HOLDER_PROPS = ("semantic_model", "view", "dataset", "card", "explore")
@@ -76,7 +77,8 @@ def build_report(
     visible = _Visibility(nodes, subject.visible)
     seen = {i: visible(i) for i in nodes}  # what is not loaded is not shown
     shown = [f for f in findings.values() if seen.get(f.id)]
-    shown.sort(key=lambda f: (-int(f.effect.severity), f.distance, f.id))
+    shown.sort(key=lambda f: (-f.effect.severity, f.distance, f.id))
+    everything_seen = all(seen.values())  # then no path step needs hiding
     fields = []
     for f in shown:
         node = nodes[f.id]
@@ -89,14 +91,15 @@ def build_report(
             "kind": node.kind,
             "name": node.name,
             "distance": f.distance,
-            "severity": f.effect.severity.label,
+            "severity": _LABELS[f.effect.severity],
             "reason": f.reason,
-            "path": [step if seen.get(step) else HIDDEN for step in f.path],
+            "path": f.path if everything_seen else [step if seen.get(step) else HIDDEN for step in f.path],
             "owners": owners,
             "qualified_name": node.qualified_name,
             "action": f.action,
         })
     items = _IMPACTED.validate_python(fields)
+    breaking = sum(1 for f in shown if f.effect.severity is Severity.BREAKING)
     changed = subject.column if subject.column is not None else subject.target
     out_notes = [_RULES[subject.change.type], *notes]
     hidden = len(findings) - len(shown)
@@ -107,13 +110,10 @@ def build_report(
     return ImpactReport(
         target=changed.id,
         change=subject.change,
-        summary=ImpactSummary(
-            breaking=sum(1 for i in items if i.severity == "breaking"),
-            at_risk=sum(1 for i in items if i.severity == "at_risk"),
-        ),
+        summary=ImpactSummary(breaking=breaking, at_risk=len(items) - breaking),
         impacted=items,
         notify=list(dict.fromkeys(o for item in items for o in item.owners)),
-        tests=_tests(store, nodes, visible, [subject.target.id, changed.id, *(i.id for i in items)]),
+        tests=_tests(store, nodes, seen, visible.visible, [subject.target.id, changed.id, *(i.id for i in items)]),
         coverage=_coverage(nodes, visible, subject.target, items),
         notes=out_notes,
     )
@@ -152,10 +152,22 @@ def _holder_id(node: Node) -> str | None:
     return None
 
 
-def _tests(store: GraphStore, nodes: dict[str, Node], visible: _Visibility, ids: list[str]) -> list[TestInfo]:
-    """Tests on the changed asset, on each impacted dataset or column, and on the columns of those datasets."""
-    tested = [i for i in dict.fromkeys(ids) if i in nodes and visible(i) and _testable(nodes[i])]
-    datasets = [i for i in tested if nodes[i].kind in DATASET_KINDS]
+def _tests(
+    store: GraphStore, nodes: dict[str, Node], seen: dict[str, bool], visible: Callable[[Node], bool], ids: list[str]
+) -> list[TestInfo]:
+    """Tests on the changed asset, on each impacted dataset or column, and on the columns of those datasets.
+
+    `seen` says which loaded nodes the caller may see; a test is shown when `visible` says so.
+    """
+    tested, datasets = [], []
+    for i in dict.fromkeys(ids):
+        if seen.get(i):
+            kind = nodes[i].kind
+            if kind in DATASET_KINDS:
+                datasets.append(i)
+                tested.append(i)
+            elif kind is NodeKind.COLUMN:
+                tested.append(i)
     if datasets:
         for found in store.neighbours_of(datasets, Direction.DOWNSTREAM, [EdgeKind.HAS_COLUMN]).values():
             for column in found:
@@ -173,16 +185,12 @@ def _tests(store: GraphStore, nodes: dict[str, Node], visible: _Visibility, ids:
                 tests[test.node.id] = test.node
     out = []
     for test_id, test in tests.items():
-        if not visible.visible(test):
+        if not visible(test):
             continue
         target = nodes.get(targets[test_id])
         column = target.name if target is not None and target.kind is NodeKind.COLUMN else None
         out.append(describe_test(test, column))
     return sorted(out, key=lambda t: (t.name, t.id))
-
-
-def _testable(node: Node) -> bool:
-    return node.kind in DATASET_KINDS or node.kind is NodeKind.COLUMN
 
 
 def describe_test(test: Node, column: str | None) -> TestInfo:

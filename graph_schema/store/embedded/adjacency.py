@@ -112,15 +112,17 @@ class Adjacency:
         if not found:
             return
         names = self.names
-        node_kinds = self.kind_codes[found].tolist()
-        edge_kinds = self.edge_kind[via].tolist()
+        node_kinds = [_NODE_KINDS_BY_CODE[k] for k in self.kind_codes[found].tolist()]
+        edge_kinds = [_KINDS_BY_CODE[k] for k in self.edge_kind[via].tolist()]
         with_props = self.edge_has_props[via].tolist()
         for node, edge, node_kind, edge_kind, has_props in zip(found, via, node_kinds, edge_kinds, with_props, strict=True):
             path = paths[node]
-            src, dst = (path[-2], path[-1]) if downstream else (path[-1], path[-2])
             props = json.loads(self.edge_data[edge].as_py()) if has_props else {}
-            yield Reached(path[-1], _NODE_KINDS_BY_CODE[node_kind], names[node], len(path) - 1, path,
-                          read_edge(src, dst, _KINDS_BY_CODE[edge_kind], props))
+            if downstream:
+                stored = read_edge(path[-2], path[-1], edge_kind, props)
+            else:
+                stored = read_edge(path[-1], path[-2], edge_kind, props)
+            yield Reached(path[-1], node_kind, names[node], len(path) - 1, path, stored)
 
     def neighbours_of(
         self, node_ids: list[str], direction: Direction, kinds: list[str] | None
@@ -129,7 +131,8 @@ class Adjacency:
         the row of the node at its other end; unknown ids get none."""
         out: dict[str, list[tuple[Edge, int]]] = {i: [] for i in node_ids}
         index = self.index
-        asked = np.array([index[i] for i in out if i in index], dtype=np.int64)
+        asked = np.array([index.get(i, -1) for i in out], dtype=np.int64)
+        asked = asked[asked >= 0]
         if not len(asked):
             return out
         allowed = _allowed(kinds)

@@ -237,8 +237,10 @@ class EmbeddedStore(GraphStore):
             # point queries are worth (as for node rows); until then each node is a query.
             if snap.adjacency_built or len(ids) > POINT_LOOKUP_MAX:
                 found = snap.adjacency().neighbours_of(ids, direction, kinds)
-                rows = pa.array([row for hits in found.values() for _, row in hits], type=pa.int64())
-                nodes = iter(decode_nodes(snap.nodes_table()["data"].take(rows).to_pylist()))
+                rows = [row for hits in found.values() for _, row in hits]
+                if not rows:
+                    return {i: [] for i in found}
+                nodes = iter(decode_nodes(snap.nodes_table()["data"].take(pa.array(rows, type=pa.int64())).to_pylist()))
                 return {
                     i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] if hits else []
                     for i, hits in found.items()
@@ -352,7 +354,7 @@ class EmbeddedStore(GraphStore):
         return {row[0]: StoredNode(*row) for row in self._node_rows(node_ids, NODE_COLUMNS)}
 
     def _load_node_data(self, node_ids: set[str]) -> dict[str, str]:
-        return {row[0]: row[1] for row in self._node_rows(node_ids, ("id", "data"))}
+        return dict(self._node_rows(node_ids, ("id", "data")))  # rows are (id, data) pairs
 
     def _node_rows(self, node_ids: set[str], columns: tuple[str, ...]) -> Sequence[Sequence[Any]]:
         """The given columns (the first being id) of each known node."""

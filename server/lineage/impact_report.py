@@ -75,7 +75,7 @@ def build_report(
     holders = {h for h in holder_of.values() if h is not None}
     nodes.update(store.get_many(missing | (holders - set(nodes))))
     visible = _Visibility(nodes, subject.visible)
-    seen = {i: visible(i) for i in nodes}  # what is not loaded is not shown
+    seen = visible.of_loaded()  # what is not loaded is not shown
     shown = [f for f in findings.values() if seen.get(f.id)]
     shown.sort(key=lambda f: (-f.effect.severity, f.distance, f.id))
     everything_seen = all(seen.values())  # then no path step needs hiding
@@ -138,6 +138,15 @@ class _Visibility:
         seen = self.visible(node) and (owner is None or owner not in self.nodes or self.visible(self.nodes[owner]))
         self._known[node_id] = seen
         return seen
+
+    def of_loaded(self) -> dict[str, bool]:
+        """Whether the caller may see each loaded node (the same answers as calling this for each, in one pass)."""
+        known, nodes, visible = self._known, self.nodes, self.visible
+        for node_id, node in nodes.items():
+            if node_id not in known:
+                owner = dataset_id_of(node) if node.kind is NodeKind.COLUMN else None
+                known[node_id] = visible(node) and (owner is None or owner not in nodes or visible(nodes[owner]))
+        return {i: known[i] for i in nodes}
 
 
 def _holder_id(node: Node) -> str | None:

@@ -497,16 +497,16 @@ class _Impact:
 
     def _link(self, hop: Hop) -> str:
         """How a node reached by an asset-level walk hangs on the node before it."""
-        source = hop.via.target if hop.via.kind is EdgeKind.CONTAINS else hop.via.source
-        kind = self.nodes[source].kind if source in self.nodes else None
-        name = self.name(source)
+        via = hop.via
+        if via.kind is EdgeKind.CONTAINS:
+            return f"contains {self.name(via.target)}"
+        name = self.name(via.source)
         node = self.nodes.get(hop.id)
-        if hop.via.kind is EdgeKind.HAS_FIELD:
+        if via.kind is EdgeKind.HAS_FIELD:
             return f"{node.kind.value if node else 'field'} of {name}"
-        if hop.via.kind is EdgeKind.CONTAINS:
-            return f"contains {name}"
         if node is not None and node.kind is NodeKind.METRIC:
-            return f"metric built on {kind.value if kind else 'input'} {name}"
+            source = self.nodes.get(via.source)
+            return f"metric built on {source.kind.value if source else 'input'} {name}"
         if node is not None and node.kind is NodeKind.SAVED_QUERY:
             return f"queries metric {name}"
         return f"reads {name}"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from types import TracebackType
 from typing import Self, TypeVar
 from uuid import uuid4
@@ -44,6 +45,7 @@ T = TypeVar("T")
 # LadybugDB bounds variable-length patterns at 30 hops; lineage deeper than that is not a real estate.
 MAX_TRAVERSAL_DEPTH = 30
 DEFAULT_TRAVERSAL_LIMIT = 10_000
+_BY_DISTANCE_THEN_ID = attrgetter("distance", "id")  # how traversals order what they reach
 
 
 @dataclass
@@ -155,19 +157,23 @@ class GraphStore(ABC):
         if not 0 <= max_depth <= MAX_TRAVERSAL_DEPTH:
             raise StoreError(f"depth {max_depth} is out of range 0..{MAX_TRAVERSAL_DEPTH}")
         kinds = sorted(EdgeKind(k).value for k in edge_kinds) if edge_kinds is not None else None
-        directions = [Direction.UPSTREAM, Direction.DOWNSTREAM] if direction is Direction.BOTH else [direction]
-        best: dict[str, Reached] = {}
         start_ids = set(starts)
-        for step_direction in directions:
-            if max_depth == 0 or not starts:
-                break
-            for hit in self._closure(starts, step_direction, kinds, max_depth):
-                if hit.id in start_ids:
-                    continue
-                known = best.get(hit.id)
-                if known is None or (hit.distance, hit.path) < (known.distance, known.path):
-                    best[hit.id] = hit
-        ordered = sorted(best.values(), key=lambda r: (r.distance, r.id))
+        if max_depth == 0 or not starts:
+            found: Iterable[Reached] = ()
+        elif direction is not Direction.BOTH:
+            # One closure reaches each node once: nothing to merge.
+            found = [hit for hit in self._closure(starts, direction, kinds, max_depth) if hit.id not in start_ids]
+        else:
+            best: dict[str, Reached] = {}
+            for step_direction in (Direction.UPSTREAM, Direction.DOWNSTREAM):
+                for hit in self._closure(starts, step_direction, kinds, max_depth):
+                    if hit.id in start_ids:
+                        continue
+                    known = best.get(hit.id)
+                    if known is None or (hit.distance, hit.path) < (known.distance, known.path):
+                        best[hit.id] = hit
+            found = best.values()
+        ordered = sorted(found, key=_BY_DISTANCE_THEN_ID)
         return Traversal(
             start=starts,
             direction=direction,
@@ -334,7 +340,7 @@ class GraphStore(ABC):
     def _closure(
         self, starts: tuple[str, ...], direction: Direction, kinds: list[str] | None, max_depth: int
     ) -> Iterable[Reached]:
-        """Every node within `max_depth` edges of a start, with one shortest path, in ONE query.
+        """Every node within `max_depth` edges of a start, each once, with one shortest path, in ONE query.
 
         One query, so that the answer comes from one state of the graph even while a run commits; and
         shortest-path search (BFS in the engine), never path enumeration, which explodes on diamonds.

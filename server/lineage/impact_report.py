@@ -1,6 +1,7 @@
 """Turning impact findings into the answer: visible items in order, owners to notify, tests to re-run."""
 
 from collections.abc import Callable
+from itertools import chain
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -78,7 +79,8 @@ def build_report(
     seen = visible.of_loaded()  # what is not loaded is not shown
     shown = [f for f in findings.values() if seen.get(f.id)]
     shown.sort(key=lambda f: (-f.effect.severity, f.distance, f.id))
-    everything_seen = all(seen.values())  # then no path step needs hiding
+    # Paths are copied as they are when the caller sees every loaded node and every step is loaded.
+    plain_paths = all(seen.values()) and seen.keys() >= set(chain.from_iterable(f.path for f in shown))
     fields = []
     for f in shown:
         node = nodes[f.id]
@@ -93,7 +95,7 @@ def build_report(
             "distance": f.distance,
             "severity": _LABELS[f.effect.severity],
             "reason": f.reason,
-            "path": f.path if everything_seen else [step if seen.get(step) else HIDDEN for step in f.path],
+            "path": f.path if plain_paths else [step if seen.get(step) else HIDDEN for step in f.path],
             "owners": owners,
             "qualified_name": node.qualified_name,
             "action": f.action,

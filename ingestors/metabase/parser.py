@@ -6,8 +6,8 @@ is read through the databases' table and field metadata. Dashboards contain thei
 """
 
 import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
 from graph_schema.kinds import EdgeKind, NodeKind, Transformation
 from graph_schema.models import Node
@@ -53,19 +53,27 @@ def warehouse_of(database: MbDatabase) -> Warehouse:
     )
 
 
-Item = TypeVar("Item", MbCard, MbDashboard)
+class _Identified(Protocol):
+    id: int
+    name: str
 
 
-def first_of_each_id(kind: str, items: list[Item], report: IngestReport) -> list[Item]:
-    """One item per id: a second with the id of an earlier one would silently replace it."""
-    kept: dict[int, Item] = {}
-    for item in items:
+Value = TypeVar("Value")
+
+
+def first_of_each_id(kind: str, entries: Iterable[tuple[_Identified, Value]], report: IngestReport) -> dict[int, Value]:
+    """`{id: value}` of each (item, value), one per item id: a second item with the id of an earlier one
+    would silently replace it, so it is reported and left out."""
+    names: dict[int, str] = {}
+    kept: dict[int, Value] = {}
+    for item, value in entries:
         if item.id in kept:
             report.warn(f"{kind} {item.id}", "parse",
-                        f"both {kept[item.id].name!r} and {item.name!r} have this id; the first is used")
+                        f"both {names[item.id]!r} and {item.name!r} have this id; the first is used")
         else:
-            kept[item.id] = item
-    return list(kept.values())
+            names[item.id] = item.name
+            kept[item.id] = value
+    return kept
 
 
 class _Parser:
@@ -75,16 +83,15 @@ class _Parser:
         self.report = report
         self.catalogue = catalogue
         self.builder = GraphBuilder(report, catalogue)
-        self.databases = {db.id: db for db in export.databases}
-        self.tables: dict[int, tuple[MbDatabase, MbTable]] = {
-            t.id: (db, t) for db in export.databases for t in db.tables
-        }
-        self.fields: dict[int, tuple[int, MbField]] = {
-            f.id: (t.id, f) for db in export.databases for t in db.tables for f in t.fields
-        }
-        cards = first_of_each_id("card", export.cards, report)
-        self.cards = {c.id: c for c in cards if include_archived or not c.archived}
-        self.dashboards = [d for d in first_of_each_id("dashboard", export.dashboards, report)
+        self.databases: dict[int, MbDatabase] = first_of_each_id(
+            "database", ((db, db) for db in export.databases), report)
+        self.tables: dict[int, tuple[MbDatabase, MbTable]] = first_of_each_id(
+            "table", ((t, (db, t)) for db in self.databases.values() for t in db.tables), report)
+        self.fields: dict[int, tuple[int, MbField]] = first_of_each_id(
+            "field", ((f, (t.id, f)) for _, t in self.tables.values() for f in t.fields), report)
+        cards = first_of_each_id("card", ((c, c) for c in export.cards), report)
+        self.cards = {i: c for i, c in cards.items() if include_archived or not c.archived}
+        self.dashboards = [d for d in first_of_each_id("dashboard", ((d, d) for d in export.dashboards), report).values()
                            if include_archived or not d.archived]
         self._resolvers: dict[int, TableResolver | None] = {}
         self._outputs: dict[int, dict[str, str]] = {}

@@ -7,7 +7,7 @@ node every other source names.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from graph_schema.kinds import EdgeKind, NodeKind
 from graph_schema.models import Node
@@ -17,7 +17,13 @@ from ingestors.identity.ids import tool_id
 from ingestors.identity.resolver import Catalogue, TableResolver
 from ingestors.identity.sql import SqlLineage, expression_columns, sql_lineage
 from ingestors.identity.warehouse import Warehouse, WarehouseError, warehouse_from_url
-from ingestors.superset.models import SupersetChart, SupersetDashboard, SupersetDataset, SupersetExport
+from ingestors.superset.models import (
+    SupersetChart,
+    SupersetDashboard,
+    SupersetDatabase,
+    SupersetDataset,
+    SupersetExport,
+)
 from ingestors.superset.params import chart_uses
 
 TOOL = "superset"
@@ -28,6 +34,24 @@ def source_name(instance: str) -> str:
     return f"superset:{instance}"
 
 
+Exported = TypeVar("Exported", SupersetDatabase, SupersetDataset, SupersetChart, SupersetDashboard)
+
+
+def first_of_each_uuid(objects: list[tuple[str, Exported]], report: IngestReport) -> list[tuple[str, Exported]]:
+    """The (file, object) pairs of one folder, one per uuid: a second file holding an object's uuid would
+    silently replace the first, so it is reported and left out."""
+    first_file: dict[str, str] = {}
+    kept = []
+    for file, obj in objects:
+        uuid = str(obj.uuid)
+        if uuid in first_file:
+            report.warn(f"uuid {uuid}", "parse", f"both {first_file[uuid]} and {file} hold it; the first is used")
+        else:
+            first_file[uuid] = file
+            kept.append((file, obj))
+    return kept
+
+
 class _Parser:
     def __init__(self, export: SupersetExport, instance: str, catalogue: Catalogue, report: IngestReport) -> None:
         self.export = export
@@ -35,7 +59,7 @@ class _Parser:
         self.report = report
         self.catalogue = catalogue
         self.builder = GraphBuilder(report, catalogue)
-        self.databases = {str(db.uuid): db for _, db in export.databases}
+        self.databases = {str(db.uuid): db for _, db in first_of_each_uuid(export.databases, report)}
         self.resolvers: dict[str, TableResolver | None] = {}
         self.datasets: dict[str, SupersetDataset] = {}
 
@@ -260,20 +284,13 @@ def parse_export(
     report: IngestReport,
     progress: Callable[[int, int], None] | None = None,
 ) -> GraphBuilder:
-    parser = _Parser(export, instance, catalogue, report)
-    steps = [*((parser.add_dataset, f, d) for f, d in export.datasets),
-             *((parser.add_chart, f, c) for f, c in export.charts),
-             *((parser.add_dashboard, f, d) for f, d in export.dashboards)]
-    first_file: dict[tuple[str, str], str] = {}
     with report.timed("parse"):
+        parser = _Parser(export, instance, catalogue, report)
+        steps = [*((parser.add_dataset, f, d) for f, d in first_of_each_uuid(export.datasets, report)),
+                 *((parser.add_chart, f, c) for f, c in first_of_each_uuid(export.charts, report)),
+                 *((parser.add_dashboard, f, d) for f, d in first_of_each_uuid(export.dashboards, report))]
         for done, (step, file, obj) in enumerate(steps, start=1):
-            # one uuid is one object; a second file holding it would silently replace the first
-            key = (file.split("/", 1)[0], str(obj.uuid))
-            if key in first_file:
-                report.warn(f"uuid {key[1]}", "parse", f"both {first_file[key]} and {file} hold it; the first is used")
-            else:
-                first_file[key] = file
-                step(file, obj)  # type: ignore[operator]
+            step(file, obj)  # type: ignore[operator]
             if progress is not None:
                 progress(done, len(steps))
     report.stats.update({

@@ -39,7 +39,7 @@ from typer.testing import CliRunner
 from datagraph.cli import app
 from datagraph.estate import LOOKML_CONNECTION, LOOKML_PROJECT, METABASE_EXPORT, OPENLINEAGE_EVENTS, SUPERSET_EXPORT
 from graph_schema.config import Settings
-from graph_schema.kinds import NodeKind
+from graph_schema.kinds import DATASET_KINDS, NodeKind
 from graph_schema.store import GraphStore, RunInfo, StoreStats, open_store
 from ingestors.common.bounds import MAX_TEXT_CHARS
 from ingestors.dbt.artifacts import ARTIFACT_FILES
@@ -482,6 +482,38 @@ def _first_card_kept(store: GraphStore) -> None:
     assert "Net revenue by month" in names and "Orders again" not in names
 
 
+SUPERSET_DATABASE = "databases/Shop_Warehouse.yaml"
+
+
+def _duplicate_superset_database(export: Path) -> None:
+    text = (export / SUPERSET_DATABASE).read_text(encoding="utf-8")
+    elsewhere = text.replace("duckdb:////srv/warehouse/shop.duckdb", "postgresql://elsewhere:5432/other")
+    assert elsewhere != text
+    (export / "databases/Shop_Warehouse_copy.yaml").write_text(elsewhere, encoding="utf-8")
+
+
+def _elsewhere_database(export: dict[str, Any]) -> None:
+    first = export["databases"][0]
+    export["databases"].append(first | {"name": "Elsewhere", "engine": "postgres",
+                                        "details": {"host": "elsewhere", "dbname": "other"}})
+
+
+def _old_table_same_id(export: dict[str, Any]) -> None:
+    tables = export["databases"][0]["tables"]
+    tables.append(tables[0] | {"name": "fct_orders_old"})
+
+
+def _no_dataset_elsewhere(store: GraphStore) -> None:
+    """The first database is the one used: nothing was linked to the duplicate's warehouse."""
+    ids = [n.id for n in store.nodes(DATASET_KINDS)]
+    assert ids and not [i for i in ids if "elsewhere" in i], ids
+
+
+def _first_table_kept(store: GraphStore) -> None:
+    names = {n.qualified_name for n in store.nodes(DATASET_KINDS)}
+    assert any(q.endswith("fct_orders") for q in names) and not any("fct_orders_old" in q for q in names), names
+
+
 def _one_invalid_event(folder: Path, inputs: Inputs) -> list[str]:
     items = events()
     items[0]["schemaURL"] = "https://openlineage.io/spec/3-0-0/OpenLineage.json#/$defs/RunEvent"
@@ -506,6 +538,16 @@ REPORTED = [
              f"both {CHART} and charts/Orders_by_status_again_9.yaml hold it; the first is used", _one_chart_per_uuid),
     Reported("metabase", "duplicate-card-id", _metabase(_duplicate_card), "warning: card 31",
              "both 'Net revenue by month' and 'Orders again' have this id; the first is used", _first_card_kept),
+    Reported("superset", "duplicate-database-uuid", _superset(_duplicate_superset_database),
+             "warning: uuid 3f1c9a52-7d7e-4b4e-9c8e",
+             f"both {SUPERSET_DATABASE} and databases/Shop_Warehouse_copy.yaml hold it; the first is used",
+             _no_dataset_elsewhere),
+    Reported("metabase", "duplicate-database-id", _metabase(lambda p: edit_json(p, _elsewhere_database)),
+             "warning: database 2", "both 'Shop warehouse' and 'Elsewhere' have this id; the first is used",
+             _no_dataset_elsewhere),
+    Reported("metabase", "duplicate-table-id", _metabase(lambda p: edit_json(p, _old_table_same_id)),
+             "warning: table 11", "both 'fct_orders' and 'fct_orders_old' have this id; the first is used",
+             _first_table_kept),
     Reported("openlineage", "skip-invalid", _one_invalid_event, "failure:",
              "RunEvent schemaURL: OpenLineage spec 3-0-0 is not supported", _jobs_read),
 ]

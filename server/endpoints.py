@@ -1,5 +1,6 @@
 """Plain HTTP routes governed like tools (e.g. POST /api/v1/lineage): authenticated, rate limited,
-checked against the policy and audited, one entry per request."""
+checked against the policy and audited, one entry per request (requests without a valid credential from
+an address over its rate excepted: see `refusals`)."""
 
 import logging
 import time
@@ -16,6 +17,7 @@ from graph_schema.errors import DatagraphError
 from server.errors import AuditUnavailableError, DeniedError, RateLimitedError, UnauthenticatedError
 from server.governance.audit_models import AuditRecord
 from server.governance.principal import ANONYMOUS, Principal
+from server.refusals import RefusalThrottle, throttled_refusal
 from server.runtime import Runtime
 from server.telemetry import call_span, record_call
 from server.tools.names import EndpointName
@@ -36,9 +38,15 @@ class GovernedEndpoint:
 
 
 def governed_endpoint(
-    runtime: Runtime, endpoint: GovernedEndpoint, resolve_request: Callable[[Request], Principal]
+    runtime: Runtime,
+    endpoint: GovernedEndpoint,
+    resolve_request: Callable[[Request], Principal],
+    throttle: RefusalThrottle,
 ) -> Callable[[Request], Awaitable[Response]]:
     async def serve(request: Request) -> Response:
+        refused = throttled_refusal(throttle, request, resolve_request)
+        if refused is not None:
+            return refused
         with call_span(runtime.tracer, "endpoint", endpoint.permission.value, "http") as span:
             return await _serve(request, span)
 

@@ -19,8 +19,10 @@ from server.endpoints import GovernedEndpoint, governed_endpoint
 from server.errors import ServeRefusedError
 from server.governance.auth import Authenticator
 from server.governance.principal import Principal, local_principal_name
+from server.governance.ratelimit import RateLimiter
 from server.heap import settle_heap
 from server.http_auth import PolicyTokenVerifier, auth_settings, current_http_principal, request_principal
+from server.refusals import RefusalThrottle
 from server.runtime import Runtime
 from server.tools.registry import TOOL_SPECS, ToolSpec
 from server.ui.routes import ui_routes
@@ -94,12 +96,13 @@ def build_http_app(
             auth=auth_settings(runtime.policy),
         )
         resolve_request = request_principal
+    throttle = RefusalThrottle(RateLimiter(runtime.policy))
     for endpoint in endpoints:
         mcp.custom_route(endpoint.path, methods=list(endpoint.methods))(
-            governed_endpoint(runtime, endpoint, resolve_request)
+            governed_endpoint(runtime, endpoint, resolve_request, throttle)
         )
     app = mcp.streamable_http_app(streamable_http_path=MCP_PATH, host=host)
-    app.router.routes.extend(ui_routes(runtime, resolve_request, specs))
+    app.router.routes.extend(ui_routes(runtime, resolve_request, specs, throttle))
     app.router.routes.extend(routes)
     return app
 

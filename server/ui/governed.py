@@ -23,6 +23,7 @@ from server.governance.audit_models import AuditRecord, Decision, Outcome
 from server.governance.principal import ANONYMOUS, Principal
 from server.governance.redaction import bound_depth
 from server.governed import admit, describe_failure, governed, tool_context
+from server.refusals import RefusalThrottle, throttled_refusal
 from server.runtime import Runtime
 from server.telemetry import call_span, error_code, record_call
 from server.tools.context import ToolContext
@@ -73,9 +74,13 @@ class UiGovernance:
     runtime: Runtime
     resolve: Callable[[Request], Principal]
     specs: Mapping[ToolName, ToolSpec]
+    throttle: RefusalThrottle
 
     async def tool(self, request: Request, name: ToolName, arguments: dict[str, Any]) -> JSONResponse:
         """The tool's answer from its governed MCP wrapper: same checks, same audit entry (transport ui)."""
+        refused = throttled_refusal(self.throttle, request, self.resolve)
+        if refused is not None:
+            return refused
         spec = self.specs.get(name)
         if spec is None:
             return error_response(f"[not_found] this server does not serve the tool '{name}'")
@@ -98,6 +103,9 @@ class UiGovernance:
         The order is a tool call's: who, rate and permission first, then the arguments (the query string)
         and the policy's limits on them, then the work; one audit entry whatever happened.
         """
+        refused = throttled_refusal(self.throttle, request, self.resolve)
+        if refused is not None:
+            return refused
         runtime = self.runtime
         arguments: dict[str, JsonValue] = bound_depth(dict(request.query_params))
         started = time.perf_counter()

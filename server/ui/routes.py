@@ -16,6 +16,7 @@ from server.governance.principal import Principal
 from server.runtime import Runtime
 from server.tools.registry import ToolSpec
 from server.ui.api import api_routes
+from server.refusals import RefusalThrottle
 from server.ui.governed import UiGovernance
 
 UI_PATH = "/ui"
@@ -38,10 +39,10 @@ SECURITY_HEADERS = {
 
 
 def ui_routes(
-    runtime: Runtime, resolve: Callable[[Request], Principal], specs: Sequence[ToolSpec]
+    runtime: Runtime, resolve: Callable[[Request], Principal], specs: Sequence[ToolSpec], throttle: RefusalThrottle
 ) -> list[BaseRoute]:
     """The page, its assets and its API; `resolve` names the caller of a request as the MCP endpoint does."""
-    governance = UiGovernance(runtime, resolve, {spec.name: spec for spec in specs})
+    governance = UiGovernance(runtime, resolve, {spec.name: spec for spec in specs}, throttle)
     return [*(_asset_route(name) for name in ASSETS), *api_routes(governance)]
 
 

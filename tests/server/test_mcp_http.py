@@ -165,3 +165,42 @@ def test_no_auth_loopback_serves_the_local_principal(make_runtime: Callable[...,
     assert ok.structured_content is not None
     assert ok.structured_content["results"][0]["description"] == "asked by ada as local"
     assert text_of(denied) == "[permission_denied] role 'local' may not call 'audit_log'"
+
+
+def test_an_address_sending_no_valid_credential_is_throttled_before_its_refusals_fill_the_audit_log(
+    write_policy: Callable[[str], Path], make_runtime: Callable[..., Runtime]
+) -> None:
+    token, digest = new_token()
+    policy = f"""
+rate_limit: {{requests_per_minute: 3}}
+roles:
+  local: {{tools: []}}
+  lineage_producer: {{tools: [ingest_lineage, audit_log], requests_per_minute: 600}}
+principals:
+  - {{name: feeder, role: lineage_producer, token_sha256: {digest}}}
+"""
+    runtime = make_runtime(load_policy(write_policy(policy)))
+    endpoint = GovernedEndpoint("/api/v1/lineage", EndpointName.INGEST_LINEAGE, lineage_handler)
+    app = build_http_app(runtime, host="127.0.0.1", endpoints=[endpoint], specs=SPECS)
+    with serving(app) as url:
+        lineage = f"{url}/api/v1/lineage"
+        heard = [httpx.post(lineage, json=[], timeout=30).status_code for _ in range(3)]
+        flood = [
+            httpx.post(lineage, json=[], timeout=30),
+            httpx.post(lineage, json=[], headers={"Authorization": "Bearer not-a-token"}, timeout=30),
+            httpx.get(f"{url}/ui/api/audit", timeout=30),
+            httpx.get(f"{url}/ui/api/lineage", params={"ref": "main.orders"}, timeout=30),
+        ]
+        feeder = httpx.post(lineage, json=[{}], headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+    assert heard == [401, 401, 401]
+    for response in flood:
+        assert response.status_code == 429, response.text
+        assert response.json()["error"].startswith(
+            "[rate_limited] too many requests without a valid credential from 127.0.0.1; retry in "
+        )
+        assert int(response.headers["Retry-After"]) >= 1
+    assert feeder.status_code == 200 and feeder.json() == {"accepted": 1, "by": "feeder"}
+    trail = [(e.principal, e.decision) for e in runtime.audit.entries()]
+    assert trail == [("anonymous", "denied")] * 3 + [("feeder", "allowed")]
+    assert runtime.audit.verify().ok

@@ -1,4 +1,9 @@
-"""Per-principal token buckets, in memory for this process (replicas each enforce their own share)."""
+"""Per-principal token buckets, in memory for this process (replicas each enforce their own share).
+
+A bucket that has refilled to its burst is the same as no bucket, so full buckets are dropped whenever
+the map doubles: it holds about as many buckets as callers were heard within one refill, not every caller
+since the process started (which, for buckets per client address, anyone could grow at will).
+"""
 
 import math
 import threading
@@ -11,10 +16,20 @@ from server.governance.policy import Policy
 from server.governance.principal import Principal
 
 
+# Below this many buckets the map is never swept.
+_SWEEP_FROM = 1024
+
+
 @dataclass
 class _Bucket:
     tokens: float
     updated: float
+    burst: float
+    per_second: float
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.per_second)
+        self.updated = now
 
 
 class RateLimiter:
@@ -22,7 +37,12 @@ class RateLimiter:
         self._policy = policy
         self._clock = clock
         self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._sweep_at = _SWEEP_FROM
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """How many buckets are held."""
+        return len(self._buckets)
 
     def retry_after(self, principal: Principal) -> float | None:
         """Take one token for `principal`: None if the call may go ahead, else seconds until it could."""
@@ -31,13 +51,24 @@ class RateLimiter:
         now = self._clock()
         key = (principal.name, principal.role)
         with self._lock:
-            bucket = self._buckets.setdefault(key, _Bucket(tokens=float(burst), updated=now))
-            bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.updated) * per_second)
-            bucket.updated = now
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                if len(self._buckets) >= self._sweep_at:
+                    self._sweep(now)
+                bucket = self._buckets[key] = _Bucket(float(burst), now, float(burst), per_second)
+            bucket.burst, bucket.per_second = float(burst), per_second  # as the policy says on this call
+            bucket.refill(now)
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
                 return None
             return (1.0 - bucket.tokens) / per_second
+
+    def _sweep(self, now: float) -> None:
+        for key, bucket in list(self._buckets.items()):
+            bucket.refill(now)
+            if bucket.tokens >= bucket.burst:
+                del self._buckets[key]
+        self._sweep_at = max(_SWEEP_FROM, 2 * len(self._buckets))
 
     def acquire(self, principal: Principal) -> None:
         wait = self.retry_after(principal)

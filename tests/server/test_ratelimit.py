@@ -74,3 +74,29 @@ def test_bucket_never_holds_more_than_the_burst(write_policy: Callable[[str], Pa
         limiter.acquire(ann)
     with pytest.raises(RateLimitedError):
         limiter.acquire(ann)
+
+
+def test_full_buckets_are_dropped_as_the_map_grows_and_limits_still_hold(write_policy: Callable[[str], Path]) -> None:
+    clock = Clock()
+    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+    for i in range(5000):  # a caller every 10 ms; a used bucket refills to its burst within a second
+        limiter.acquire(Principal(name=f"caller-{i}", role="local"))
+        clock.now += 0.01
+    assert len(limiter) <= 1025  # swept at 1024: only the last second's callers were still short of a full bucket
+    last = Principal(name="caller-4999", role="local")
+    limiter.acquire(last)
+    limiter.acquire(last)  # with the one it took before: its burst of three
+    with pytest.raises(RateLimitedError):
+        limiter.acquire(last)
+
+
+def test_a_sweep_never_forgives_a_caller_its_empty_bucket(write_policy: Callable[[str], Path]) -> None:
+    clock = Clock()
+    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+    busy = Principal(name="busy", role="local")
+    for _ in range(3):
+        limiter.acquire(busy)
+    for i in range(3000):  # sweeps run while busy's bucket is still empty (no time passes)
+        limiter.acquire(Principal(name=f"caller-{i}", role="local"))
+    with pytest.raises(RateLimitedError):
+        limiter.acquire(busy)

@@ -136,19 +136,20 @@ class _Visibility:
         node = self.nodes.get(node_id)
         if node is None:
             return False  # not remembered: the node may be loaded later
-        owner = dataset_id_of(node)
-        seen = self.visible(node) and (owner is None or owner not in self.nodes or self.visible(self.nodes[owner]))
-        self._known[node_id] = seen
+        seen = self._known[node_id] = self._decide(node)
         return seen
 
     def of_loaded(self) -> dict[str, bool]:
-        """Whether the caller may see each loaded node (the same answers as calling this for each, in one pass)."""
-        known, nodes, visible = self._known, self.nodes, self.visible
-        for node_id, node in nodes.items():
+        """Whether the caller may see each loaded node, decided once per node."""
+        known = self._known
+        for node_id, node in self.nodes.items():
             if node_id not in known:
-                owner = dataset_id_of(node) if node.kind is NodeKind.COLUMN else None
-                known[node_id] = visible(node) and (owner is None or owner not in nodes or visible(nodes[owner]))
-        return {i: known[i] for i in nodes}
+                known[node_id] = self._decide(node)
+        return {i: known[i] for i in self.nodes}
+
+    def _decide(self, node: Node) -> bool:
+        owner = dataset_id_of(node) if node.kind is NodeKind.COLUMN else None
+        return self.visible(node) and (owner is None or owner not in self.nodes or self.visible(self.nodes[owner]))
 
 
 def _holder_id(node: Node) -> str | None:

@@ -117,7 +117,7 @@ class Adjacency:
         with_props = self.edge_has_props[via].tolist()
         for node, edge, node_kind, edge_kind, has_props in zip(found, via, node_kinds, edge_kinds, with_props, strict=True):
             path = paths[node]
-            props = json.loads(self.edge_data[edge].as_py()) if has_props else {}
+            props = self._props(edge) if has_props else {}  # most lineage edges carry none
             if downstream:
                 stored = read_edge(path[-2], path[-1], edge_kind, props)
             else:

@@ -235,17 +235,16 @@ class EmbeddedStore(GraphStore):
                 return {i: [] for i in ids}
             # In memory once a traversal has indexed the snapshot, or when more nodes are asked about than
             # point queries are worth (as for node rows); until then each node is a query.
-            if snap.adjacency_built or len(ids) > POINT_LOOKUP_MAX:
+            in_memory = snap.adjacency_built or len(ids) > POINT_LOOKUP_MAX
+            if in_memory:
                 found = snap.adjacency().neighbours_of(ids, direction, kinds)
                 rows = [row for hits in found.values() for _, row in hits]
-                if not rows:
-                    return {i: [] for i in found}
-                nodes = iter(decode_nodes(snap.nodes_table()["data"].take(pa.array(rows, type=pa.int64())).to_pylist()))
-                return {
-                    i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] if hits else []
-                    for i, hits in found.items()
-                }
-        return {i: self._queried_neighbours(i, direction, kinds) for i in ids}
+                data = snap.nodes_table()["data"].take(pa.array(rows, type=pa.int64())).to_pylist() if rows else []
+        if not in_memory:
+            return {i: self._queried_neighbours(i, direction, kinds) for i in ids}
+        # Decoded outside the lock: other readers need not wait for it.
+        nodes = iter(decode_nodes(data))
+        return {i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] for i, hits in found.items()}
 
     def _queried_neighbours(self, node_id: str, direction: Direction, kinds: list[str] | None) -> list[Neighbour]:
         out: list[Neighbour] = []

@@ -15,13 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from server.errors import UnauthenticatedError
-from server.governance.principal import Principal
+from server.governance.principal import ANONYMOUS, Principal
 from server.governance.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
-# Not a role of any policy, so the bucket of an address runs at the policy's default rate.
-_ADDRESS_ROLE = "none"
+# The role of a caller no credential names: no policy role, so an address's bucket runs at the default rate.
+_ADDRESS_ROLE = ANONYMOUS.role
+# Addresses whose unaudited refusals are counted at once; past it the counts are logged and begun again.
+_MAX_COUNTED = 1024
 
 
 class RefusalThrottle:
@@ -36,6 +38,8 @@ class RefusalThrottle:
         wait = self._limiter.retry_after(Principal(name=f"address {address}", role=_ADDRESS_ROLE, auth="local"))
         with self._lock:
             if wait is not None:
+                if address not in self._unaudited and len(self._unaudited) >= _MAX_COUNTED:
+                    self._log_counts()
                 count = self._unaudited[address] = self._unaudited.get(address, 0) + 1
                 if count == 1:
                     logger.warning("requests without a valid credential from %s are refused (429) unaudited "
@@ -45,6 +49,13 @@ class RefusalThrottle:
         if count:
             logger.warning("%s: %d requests without a valid credential were refused unaudited", address, count)
         return None
+
+    def _log_counts(self) -> None:
+        """Log every count held and forget them, so that the counts held stay bounded (lock held)."""
+        total = sum(self._unaudited.values())
+        logger.warning("%d addresses: %d requests without a valid credential were refused unaudited",
+                       len(self._unaudited), total)
+        self._unaudited.clear()
 
 
 def throttled_refusal(

@@ -9,6 +9,7 @@ from server.errors import RateLimitedError
 from server.governance.policy import load_policy
 from server.governance.principal import Principal
 from server.governance.ratelimit import RateLimiter
+from tests.support.clock import Clock
 
 POLICY = """
 roles:
@@ -18,19 +19,17 @@ rate_limit: {requests_per_minute: 60, burst: 3}
 """
 
 
-class Clock:
-    """Time the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
-def test_burst_then_wait_then_refill(write_policy: Callable[[str], Path]) -> None:
-    clock = Clock()
-    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+@pytest.fixture
+def limiter(write_policy: Callable[[str], Path], clock: Clock) -> RateLimiter:
+    return RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+
+
+def test_burst_then_wait_then_refill(limiter: RateLimiter, clock: Clock) -> None:
     ann = Principal(name="ann", role="local")
 
     for _ in range(3):
@@ -45,16 +44,13 @@ def test_burst_then_wait_then_refill(write_policy: Callable[[str], Path]) -> Non
         limiter.acquire(ann)
 
 
-def test_principals_have_separate_buckets(write_policy: Callable[[str], Path]) -> None:
-    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=Clock())
+def test_principals_have_separate_buckets(limiter: RateLimiter) -> None:
     for _ in range(3):
         limiter.acquire(Principal(name="ann", role="local"))
     limiter.acquire(Principal(name="bob", role="local"))
 
 
-def test_role_rate_overrides_the_default(write_policy: Callable[[str], Path]) -> None:
-    clock = Clock()
-    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+def test_role_rate_overrides_the_default(limiter: RateLimiter, clock: Clock) -> None:
     bot = Principal(name="crawler", role="bot")
     for _ in range(3):
         limiter.acquire(bot)
@@ -64,9 +60,7 @@ def test_role_rate_overrides_the_default(write_policy: Callable[[str], Path]) ->
     assert limiter.retry_after(bot) is None
 
 
-def test_bucket_never_holds_more_than_the_burst(write_policy: Callable[[str], Path]) -> None:
-    clock = Clock()
-    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+def test_bucket_never_holds_more_than_the_burst(limiter: RateLimiter, clock: Clock) -> None:
     ann = Principal(name="ann", role="local")
     limiter.acquire(ann)
     clock.now += 3600
@@ -76,9 +70,7 @@ def test_bucket_never_holds_more_than_the_burst(write_policy: Callable[[str], Pa
         limiter.acquire(ann)
 
 
-def test_full_buckets_are_dropped_as_the_map_grows_and_limits_still_hold(write_policy: Callable[[str], Path]) -> None:
-    clock = Clock()
-    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+def test_full_buckets_are_dropped_as_the_map_grows_and_limits_still_hold(limiter: RateLimiter, clock: Clock) -> None:
     for i in range(5000):  # a caller every 10 ms; a used bucket refills to its burst within a second
         limiter.acquire(Principal(name=f"caller-{i}", role="local"))
         clock.now += 0.01
@@ -90,9 +82,7 @@ def test_full_buckets_are_dropped_as_the_map_grows_and_limits_still_hold(write_p
         limiter.acquire(last)
 
 
-def test_a_sweep_never_forgives_a_caller_its_empty_bucket(write_policy: Callable[[str], Path]) -> None:
-    clock = Clock()
-    limiter = RateLimiter(load_policy(write_policy(POLICY)), clock=clock)
+def test_a_sweep_never_forgives_a_caller_its_empty_bucket(limiter: RateLimiter) -> None:
     busy = Principal(name="busy", role="local")
     for _ in range(3):
         limiter.acquire(busy)

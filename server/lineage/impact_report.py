@@ -141,10 +141,10 @@ class _Visibility:
 
     def of_loaded(self) -> dict[str, bool]:
         """Whether the caller may see each loaded node, decided once per node."""
-        known = self._known
+        known, decide = self._known, self._decide
         for node_id, node in self.nodes.items():
             if node_id not in known:
-                known[node_id] = self._decide(node)
+                known[node_id] = decide(node)
         return {i: known[i] for i in self.nodes}
 
     def _decide(self, node: Node) -> bool:

@@ -244,7 +244,10 @@ class EmbeddedStore(GraphStore):
             return {i: self._queried_neighbours(i, direction, kinds) for i in ids}
         # Decoded outside the lock: other readers need not wait for it.
         nodes = iter(decode_nodes(data))
-        return {i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] for i, hits in found.items()}
+        return {
+            i: [Neighbour(edge=edge, node=next(nodes)) for edge, _ in hits] if hits else []  # most have none
+            for i, hits in found.items()
+        }
 
     def _queried_neighbours(self, node_id: str, direction: Direction, kinds: list[str] | None) -> list[Neighbour]:
         out: list[Neighbour] = []
